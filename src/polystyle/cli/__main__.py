@@ -1,0 +1,5 @@
+import sys
+
+from polystyle.cli import main
+
+sys.exit(main())

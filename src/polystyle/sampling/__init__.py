@@ -1,0 +1,1 @@
+"""Sampling helpers: seeds, truncation, interpolation, grids."""
