@@ -1,0 +1,78 @@
+"""What every generator architecture shares: its config fields and the style interface.
+
+A style is given as weights over the known styles, `B x num_styles`: one-hot for a label, a
+convex combination for a blend. Every architecture turns those weights into its style code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import torch
+from torch import nn
+
+from polystyle.errors import ConfigError
+from polystyle.registry import ARCHITECTURES
+
+
+def channel_schedule(resolution: int, base: int, cap: int) -> int:
+    """Feature channels at a resolution: halve per doubling of resolution, within [8, cap]."""
+    return max(8, min(cap, base // resolution))
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """What the images are (shared by generators and discriminators)."""
+
+    size: int = 64
+    channels: int = 1
+    num_styles: int = 2
+
+    def __post_init__(self) -> None:
+        if self.size < 4 or self.size & (self.size - 1):
+            raise ConfigError(f"model.size={self.size}; use a power of two (16, 32, 64, ...)")
+        if self.channels not in (1, 3):
+            raise ConfigError(f"model.channels={self.channels}; use 1 or 3")
+        if self.num_styles < 1:
+            raise ConfigError(f"model.num_styles={self.num_styles}; need at least one style")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ImageSpec:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown {cls.__name__} key(s) {unknown}; valid keys: {sorted(known)}"
+            )
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
+class GeneratorConfig(ImageSpec):
+    z_dim: int = 64
+
+
+class StyleGenerator(nn.Module):
+    """Base class: `forward(z, style_weights, truncation) -> images in [-1, 1]`."""
+
+    config: GeneratorConfig
+
+    def forward(
+        self, z: torch.Tensor, style_weights: torch.Tensor, truncation: float = 1.0
+    ) -> torch.Tensor:
+        raise NotImplementedError
+
+
+def one_hot(labels: torch.Tensor, num_styles: int) -> torch.Tensor:
+    return torch.nn.functional.one_hot(labels.long(), num_styles).float()
+
+
+def build_generator(key: str, config: GeneratorConfig | dict[str, Any]) -> StyleGenerator:
+    cls = ARCHITECTURES.get(key)
+    if isinstance(config, dict):
+        config = cls.Config.from_dict(config)
+    return cls(config)

@@ -1,0 +1,93 @@
+"""The discriminator family: residual downsampling, minibatch-std, a per-style decision.
+
+`head="multi"` gives one logit per style and the label picks it (StarGAN v2); `"projection"`
+adds <embed(label), features> to an unconditional logit (Miyato & Koyama). Spectral norm is
+optional (R1 is the default regulariser).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from polystyle.errors import ConfigError
+from polystyle.models.base import ImageSpec, channel_schedule
+from polystyle.nn.layers import EqualConv2d, EqualLinear, MinibatchStd, leaky_relu
+
+
+@dataclass(frozen=True)
+class DiscriminatorConfig(ImageSpec):
+    channel_base: int = 2048
+    channel_max: int = 128
+    head: Literal["multi", "projection"] = "multi"
+    spectral_norm: bool = False
+    mbstd_group: int = 4
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.head not in ("multi", "projection"):
+            raise ConfigError(f"discriminator.head={self.head!r}; use multi or projection")
+
+    def channels_at(self, resolution: int) -> int:
+        return channel_schedule(resolution, self.channel_base, self.channel_max)
+
+
+class DownBlock(nn.Module):
+    def __init__(self, in_ch: int, out_ch: int) -> None:
+        super().__init__()
+        self.conv0 = EqualConv2d(in_ch, in_ch, 3)
+        self.conv1 = EqualConv2d(in_ch, out_ch, 3)
+        self.skip = EqualConv2d(in_ch, out_ch, 1, bias=False)
+        self.pool = nn.AvgPool2d(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skip = self.skip(self.pool(x))
+        x = self.pool(leaky_relu(self.conv1(leaky_relu(self.conv0(x)))))
+        return (x + skip) / math.sqrt(2)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, config: DiscriminatorConfig) -> None:
+        super().__init__()
+        self.config = config
+        top = config.channels_at(config.size)
+        self.from_rgb = EqualConv2d(config.channels, top, 1)
+        blocks = []
+        resolution = config.size
+        while resolution > 4:
+            blocks.append(
+                DownBlock(config.channels_at(resolution), config.channels_at(resolution // 2))
+            )
+            resolution //= 2
+        self.blocks = nn.Sequential(*blocks)
+        c4 = config.channels_at(4)
+        self.mbstd = MinibatchStd(config.mbstd_group)
+        self.conv = EqualConv2d(c4 + 1, c4, 3)
+        self.fc = EqualLinear(c4 * 16, c4)
+        if config.head == "multi":
+            self.out = EqualLinear(c4, config.num_styles)
+        else:
+            self.out = EqualLinear(c4, 1)
+            self.embed = nn.Parameter(torch.randn(config.num_styles, c4) / math.sqrt(c4))
+        if config.spectral_norm:
+            for module in self.modules():
+                if isinstance(module, (EqualConv2d, EqualLinear)):
+                    spectral_norm(module, name="weight")
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        x = leaky_relu(self.from_rgb(images))
+        x = self.blocks(x)
+        x = leaky_relu(self.conv(self.mbstd(x)))
+        return leaky_relu(self.fc(x.flatten(1)))
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """One logit per image, for the style it claims to be."""
+        h = self.features(images)
+        if self.config.head == "multi":
+            return self.out(h).gather(1, labels.long()[:, None]).squeeze(1)
+        return self.out(h).squeeze(1) + (self.embed[labels.long()] * h).sum(dim=1)

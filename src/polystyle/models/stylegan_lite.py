@@ -1,0 +1,133 @@
+"""`stylegan-lite`: mapping network + modulated-conv synthesis with skip RGB outputs.
+
+The style code is w = f(z, e) where e = style_weights @ embedding (a label picks one row, a
+blend mixes rows). The synthesis network takes one w per layer (`num_ws`), which is what
+per-layer style mixing edits. Truncation pulls w toward the per-style mean code, itself
+tracked during training (`update_w_avg`). Sized for CPU: few channels, no noise inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from polystyle.models.base import GeneratorConfig, StyleGenerator, channel_schedule
+from polystyle.nn.layers import EqualLinear, ModulatedConv2d, leaky_relu, upsample2x
+from polystyle.registry import ARCHITECTURES
+
+
+@dataclass(frozen=True)
+class StyleGANLiteConfig(GeneratorConfig):
+    w_dim: int = 128
+    mapping_layers: int = 4
+    channel_base: int = 2048
+    channel_max: int = 128
+    w_avg_beta: float = 0.995
+
+    def channels_at(self, resolution: int) -> int:
+        return channel_schedule(resolution, self.channel_base, self.channel_max)
+
+
+class MappingNetwork(nn.Module):
+    def __init__(self, config: StyleGANLiteConfig) -> None:
+        super().__init__()
+        self.embedding = nn.Parameter(torch.randn(config.num_styles, config.w_dim))
+        layers = []
+        in_dim = config.z_dim + config.w_dim
+        for _ in range(config.mapping_layers):
+            layers.append(EqualLinear(in_dim, config.w_dim, lr_mul=0.01))
+            in_dim = config.w_dim
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, z: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
+        e = style_weights @ self.embedding
+        x = torch.cat([_normalize(z), _normalize(e)], dim=1)
+        for layer in self.layers:
+            x = leaky_relu(layer(x))
+        return x
+
+
+class SynthesisBlock(nn.Module):
+    def __init__(self, in_ch: int, out_ch: int, img_channels: int, w_dim: int, first: bool) -> None:
+        super().__init__()
+        self.first = first
+        self.conv0 = None if first else ModulatedConv2d(in_ch, out_ch, 3, w_dim)
+        self.conv1 = ModulatedConv2d(out_ch if not first else in_ch, out_ch, 3, w_dim)
+        self.to_rgb = ModulatedConv2d(out_ch, img_channels, 1, w_dim, demodulate=False)
+        self.num_ws = 2 if first else 3
+
+    def forward(
+        self, x: torch.Tensor, rgb: torch.Tensor | None, ws: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        index = 0
+        if self.conv0 is not None:
+            x = leaky_relu(self.conv0(upsample2x(x), ws[:, index]))
+            index += 1
+        x = leaky_relu(self.conv1(x, ws[:, index]))
+        y = self.to_rgb(x, ws[:, index + 1])
+        rgb = y if rgb is None else upsample2x(rgb) + y
+        return x, rgb
+
+
+@ARCHITECTURES.register("stylegan-lite")
+class StyleGANLite(StyleGenerator):
+    Config = StyleGANLiteConfig
+
+    def __init__(self, config: StyleGANLiteConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.mapping = MappingNetwork(config)
+        self.const = nn.Parameter(torch.randn(config.channels_at(4), 4, 4))
+        blocks = []
+        for level in range(2, int(math.log2(config.size)) + 1):
+            resolution = 2**level
+            in_ch = config.channels_at(max(4, resolution // 2))
+            out_ch = config.channels_at(resolution)
+            blocks.append(
+                SynthesisBlock(in_ch, out_ch, config.channels, config.w_dim, first=level == 2)
+            )
+        self.blocks = nn.ModuleList(blocks)
+        self.num_ws = sum(block.num_ws for block in blocks) - (len(blocks) - 1)
+        self.register_buffer("w_avg", torch.zeros(config.num_styles, config.w_dim))
+
+    def layer_ws(self, w: torch.Tensor) -> torch.Tensor:
+        """Broadcast one w per sample to every layer: `B x num_ws x w_dim`."""
+        return w[:, None, :].expand(-1, self.num_ws, -1)
+
+    def truncate(self, w: torch.Tensor, style_weights: torch.Tensor, psi: float) -> torch.Tensor:
+        if psi == 1.0:
+            return w
+        centre = style_weights @ self.w_avg
+        return centre + psi * (w - centre)
+
+    @torch.no_grad()
+    def update_w_avg(self, w: torch.Tensor, labels: torch.Tensor) -> None:
+        beta = self.config.w_avg_beta
+        for style in labels.unique():
+            mean = w[labels == style].mean(dim=0)
+            self.w_avg[style].lerp_(mean, 1 - beta)
+
+    def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
+        """Images from per-layer codes. Consecutive blocks share the w at their seam (the
+        previous block's to_rgb and the next block's first conv), as in StyleGAN2."""
+        x = self.const[None].expand(ws.shape[0], -1, -1, -1)
+        rgb = None
+        index = 0
+        for block in self.blocks:
+            x, rgb = block(x, rgb, ws[:, index : index + block.num_ws])
+            index += block.num_ws - 1
+        assert rgb is not None
+        return rgb
+
+    def forward(
+        self, z: torch.Tensor, style_weights: torch.Tensor, truncation: float = 1.0
+    ) -> torch.Tensor:
+        w = self.truncate(self.mapping(z, style_weights), style_weights, truncation)
+        return self.synthesis(self.layer_ws(w))
+
+
+def _normalize(x: torch.Tensor) -> torch.Tensor:
+    return x * torch.rsqrt(x.square().mean(dim=1, keepdim=True) + 1e-8)

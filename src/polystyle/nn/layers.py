@@ -1,0 +1,96 @@
+"""Equalized-learning-rate layers, style modulation and minibatch statistics.
+
+Modulation is applied to activations, not weights (StyleGAN2's non-fused path): scale the
+input channels by the style, run one ordinary batched convolution, then rescale the output by
+the demodulation coefficients. That is mathematically the same as per-sample modulated weights
+but runs as a single dense conv, which is what CPUs are fast at.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class EqualLinear(nn.Module):
+    """Linear layer whose weights are scaled at run time (equalized learning rate)."""
+
+    def __init__(
+        self, in_features: int, out_features: int, bias_init: float = 0.0, lr_mul: float = 1.0
+    ) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(out_features, in_features) / lr_mul)
+        self.bias = nn.Parameter(torch.full((out_features,), float(bias_init)))
+        self.weight_gain = lr_mul / math.sqrt(in_features)
+        self.bias_gain = lr_mul
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight * self.weight_gain, self.bias * self.bias_gain)
+
+
+class EqualConv2d(nn.Module):
+    def __init__(self, in_channels: int, out_channels: int, kernel: int, bias: bool = True) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel, kernel))
+        self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
+        self.gain = 1 / math.sqrt(in_channels * kernel * kernel)
+        self.padding = kernel // 2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight * self.gain, self.bias, padding=self.padding)
+
+
+class ModulatedConv2d(nn.Module):
+    """3x3 (or 1x1) convolution modulated by a style code `w`, optionally demodulated."""
+
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel: int, w_dim: int, demodulate: bool = True
+    ) -> None:
+        super().__init__()
+        self.affine = EqualLinear(w_dim, in_channels, bias_init=1.0)
+        self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel, kernel))
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+        self.gain = 1 / math.sqrt(in_channels * kernel * kernel)
+        self.padding = kernel // 2
+        self.demodulate = demodulate
+
+    def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        styles = self.affine(w)  # B x Cin
+        weight = self.weight * self.gain
+        x = x * styles[:, :, None, None]
+        x = F.conv2d(x, weight, padding=self.padding)
+        if self.demodulate:
+            # sum over (Cin, k, k) of (w * s)^2, per sample and output channel
+            power = torch.einsum("oikl,bi->bo", weight.square(), styles.square())
+            x = x * torch.rsqrt(power + 1e-8)[:, :, None, None]
+        return x + self.bias[None, :, None, None]
+
+
+class MinibatchStd(nn.Module):
+    """Append the mean feature std over groups of samples: lets D see a lack of diversity."""
+
+    def __init__(self, group_size: int = 4) -> None:
+        super().__init__()
+        self.group_size = group_size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, channels, height, width = x.shape
+        group = min(self.group_size, batch)
+        while batch % group:
+            group -= 1
+        y = x.reshape(group, -1, channels, height, width)
+        y = (y.var(dim=0, unbiased=False) + 1e-8).sqrt().mean(dim=(1, 2, 3))  # (B / group)
+        y = y.repeat(group)[:, None, None, None].expand(batch, 1, height, width)
+        return torch.cat([x, y], dim=1)
+
+
+def leaky_relu(x: torch.Tensor) -> torch.Tensor:
+    """LeakyReLU(0.2) scaled by sqrt(2) to keep activation variance (StyleGAN's lrelu gain)."""
+    return F.leaky_relu(x, 0.2) * math.sqrt(2)
+
+
+def upsample2x(x: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)

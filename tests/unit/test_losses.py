@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from polystyle.losses import get_loss, gradient_penalty, r1_penalty
+from polystyle.registry import LOSSES
+
+KEYS = ["nonsaturating", "hinge", "lsgan", "wgan-gp"]
+
+
+def test_all_seed_losses_are_registered() -> None:
+    assert set(KEYS) <= set(LOSSES.keys())
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_d_loss_prefers_a_discriminator_that_is_right(key: str) -> None:
+    loss = get_loss(key)
+    high, low = torch.full((8,), 2.0), torch.full((8,), -2.0)
+    assert loss.d_loss(high, low) < loss.d_loss(low, high)
+    assert torch.isfinite(loss.d_loss(high, low))
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_g_loss_falls_as_the_fake_looks_more_real(key: str) -> None:
+    loss = get_loss(key)
+    fake = torch.tensor([-1.0, 0.0], requires_grad=True)
+    loss.g_loss(fake).backward()
+    assert fake.grad is not None and (fake.grad < 0).all()
+
+
+def test_only_wgan_asks_for_a_gradient_penalty() -> None:
+    assert [k for k in KEYS if get_loss(k).needs_gradient_penalty] == ["wgan-gp"]
+
+
+def test_r1_is_the_squared_gradient_norm() -> None:
+    a = torch.tensor([1.0, -2.0, 0.5, 3.0]).view(1, 1, 2, 2)
+    x = torch.randn(5, 1, 2, 2, requires_grad=True)
+    logits = (x * a).sum(dim=(1, 2, 3))
+    assert torch.allclose(r1_penalty(logits, x), a.square().sum())
+
+
+def test_gradient_penalty_is_zero_for_a_unit_lipschitz_linear_critic() -> None:
+    a = torch.tensor([0.6, 0.8, 0.0, 0.0]).view(1, 1, 2, 2)  # norm 1
+
+    def critic(x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return (x * a).sum(dim=(1, 2, 3))
+
+    real, fake = torch.randn(4, 1, 2, 2), torch.randn(4, 1, 2, 2)
+    labels = torch.zeros(4, dtype=torch.long)
+    assert gradient_penalty(critic, real, fake, labels).abs() < 1e-10
+    assert gradient_penalty(lambda x, y: 3 * critic(x, y), real, fake, labels) == pytest.approx(4)

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from polystyle.errors import ConfigError, RegistryError
+from polystyle.models import Discriminator, DiscriminatorConfig, build_generator, one_hot
+from polystyle.models.stylegan_lite import StyleGANLite
+from polystyle.nn.layers import MinibatchStd, ModulatedConv2d
+from polystyle.registry import ARCHITECTURES
+
+TINY = {"size": 16, "num_styles": 3, "z_dim": 8}
+WIDTHS = {
+    "stylegan-lite": {"w_dim": 16, "channel_base": 128, "channel_max": 16},
+    "dcgan": {"embed_dim": 4, "width": 8},
+}
+
+
+def tiny(key: str, channels: int = 1, seed: int = 0) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return build_generator(key, {**TINY, **WIDTHS[key], "channels": channels}).eval()
+
+
+def inputs(batch: int = 6, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, 8, generator=g), one_hot(torch.arange(batch) % 3, 3)
+
+
+def test_both_architectures_are_registered() -> None:
+    assert {"stylegan-lite", "dcgan"} <= set(ARCHITECTURES.keys())
+    with pytest.raises(RegistryError, match="valid architectures: dcgan, stylegan-lite"):
+        build_generator("biggan", TINY)
+
+
+@pytest.mark.parametrize("key", ["stylegan-lite", "dcgan"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_shapes_and_range(key: str, channels: int) -> None:
+    z, s = inputs()
+    with torch.no_grad():
+        images = tiny(key, channels)(z, s)
+    assert images.shape == (6, channels, 16, 16)
+    assert torch.isfinite(images).all()
+    if key == "dcgan":
+        assert images.abs().max() <= 1
+
+
+@pytest.mark.parametrize("key", ["stylegan-lite", "dcgan"])
+def test_seeded_init_and_inputs_are_deterministic(key: str) -> None:
+    z, s = inputs()
+    with torch.no_grad():
+        a, b = tiny(key, seed=3)(z, s), tiny(key, seed=3)(z, s)
+        c = tiny(key, seed=4)(z, s)
+    assert torch.equal(a, b)
+    assert not torch.equal(a, c)
+
+
+@pytest.mark.parametrize("key", ["stylegan-lite", "dcgan"])
+def test_safetensors_round_trip_gives_identical_outputs(key: str, tmp_path: Path) -> None:
+    model, fresh = tiny(key, seed=0), tiny(key, seed=9)
+    save_file(model.state_dict(), str(tmp_path / "g.safetensors"))
+    fresh.load_state_dict(load_file(str(tmp_path / "g.safetensors")))
+    z, s = inputs()
+    with torch.no_grad():
+        assert torch.equal(model(z, s), fresh(z, s))
+
+
+@pytest.mark.parametrize("key", ["stylegan-lite", "dcgan"])
+def test_style_changes_the_image_and_blends_sit_between(key: str) -> None:
+    model = tiny(key)
+    z = torch.randn(1, 8, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        a = model(z, torch.tensor([[1.0, 0, 0]]))
+        b = model(z, torch.tensor([[0, 1.0, 0]]))
+        mid = model(z, torch.tensor([[0.5, 0.5, 0]]))
+    assert (a - b).abs().mean() > 1e-3
+    assert 0 < (mid - a).abs().mean() < (b - a).abs().mean() * 1.5
+
+
+@pytest.mark.parametrize("key", ["stylegan-lite", "dcgan"])
+def test_every_parameter_gets_a_gradient(key: str) -> None:
+    model = tiny(key).train()
+    z, s = inputs()
+    model(z, s).square().mean().backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.any()]
+    assert missing == []
+
+
+def test_stylegan_truncation_pulls_toward_the_style_mean() -> None:
+    model: StyleGANLite = tiny("stylegan-lite")
+    assert model.num_ws == 2 * 3  # 4, 8, 16 px: two codes per resolution
+    z, s = inputs(batch=30)
+    labels = s.argmax(dim=1)
+    with torch.no_grad():
+        for _ in range(400):
+            model.update_w_avg(model.mapping(torch.randn(30, 8), s), labels)
+        w = model.mapping(z, s)
+        far = (w - s @ model.w_avg).norm(dim=1)
+        near = (model.truncate(w, s, 0.5) - s @ model.w_avg).norm(dim=1)
+        collapsed = model(z[:3] * 0 + z[0], s[:3], truncation=0.0)
+        same_style = model(z[[0, 3]], s[[0, 3]], truncation=0.0)
+    assert torch.allclose(near, far * 0.5, atol=1e-5)
+    assert torch.equal(same_style[0], same_style[1])  # psi = 0: only the style matters
+    assert not torch.equal(collapsed[0], collapsed[1])
+
+
+def test_modulated_conv_matches_per_sample_modulated_weights() -> None:
+    torch.manual_seed(0)
+    layer = ModulatedConv2d(4, 5, 3, w_dim=6)
+    x, w = torch.randn(2, 4, 7, 7), torch.randn(2, 6)
+    styles = layer.affine(w)
+    expected = []
+    for i in range(2):
+        weight = layer.weight * layer.gain * styles[i][None, :, None, None]
+        weight = weight * torch.rsqrt(weight.square().sum(dim=(1, 2, 3), keepdim=True) + 1e-8)
+        expected.append(F.conv2d(x[i : i + 1], weight, padding=1))
+    expected_t = torch.cat(expected) + layer.bias[None, :, None, None]
+    assert torch.allclose(layer(x, w), expected_t, atol=1e-5)
+
+
+def test_minibatch_std_is_zero_for_identical_samples() -> None:
+    same = torch.ones(8, 3, 4, 4)
+    out = MinibatchStd(4)(same)
+    assert out.shape == (8, 4, 4, 4)
+    assert out[:, 3].abs().max() < 1e-3
+    varied = MinibatchStd(4)(torch.randn(8, 3, 4, 4))
+    assert varied[:, 3].min() > 0.1
+
+
+@pytest.mark.parametrize("head", ["multi", "projection"])
+@pytest.mark.parametrize("sn", [False, True])
+def test_discriminator_heads_depend_on_the_label(head: str, sn: bool) -> None:
+    torch.manual_seed(0)
+    config = DiscriminatorConfig(
+        size=16,
+        channels=3,
+        num_styles=3,
+        channel_base=128,
+        channel_max=16,
+        head=head,
+        spectral_norm=sn,
+    )
+    d = Discriminator(config)
+    images = torch.randn(4, 3, 16, 16)
+    a = d(images, torch.zeros(4, dtype=torch.long))
+    b = d(images, torch.full((4,), 2, dtype=torch.long))
+    assert a.shape == (4,) and torch.isfinite(a).all()
+    assert not torch.allclose(a, b)
+
+
+def test_bad_model_configs_name_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"model\.size=48"):
+        build_generator("dcgan", {"size": 48})
+    with pytest.raises(ConfigError, match="unknown DCGANConfig key"):
+        build_generator("dcgan", {"size": 16, "depth": 3})
+    with pytest.raises(ConfigError, match=r"discriminator\.head"):
+        DiscriminatorConfig(head="patch")
