@@ -66,6 +66,11 @@ class StyleGenerator(nn.Module):
     ) -> torch.Tensor:
         raise NotImplementedError
 
+    def track_style_means(
+        self, z: torch.Tensor, style_weights: torch.Tensor, labels: torch.Tensor
+    ) -> None:
+        """Called once per training step; architectures with a truncation centre update it."""
+
 
 def one_hot(labels: torch.Tensor, num_styles: int) -> torch.Tensor:
     return torch.nn.functional.one_hot(labels.long(), num_styles).float()

@@ -104,6 +104,12 @@ class StyleGANLite(StyleGenerator):
         return centre + psi * (w - centre)
 
     @torch.no_grad()
+    def track_style_means(
+        self, z: torch.Tensor, style_weights: torch.Tensor, labels: torch.Tensor
+    ) -> None:
+        self.update_w_avg(self.mapping(z, style_weights), labels)
+
+    @torch.no_grad()
     def update_w_avg(self, w: torch.Tensor, labels: torch.Tensor) -> None:
         beta = self.config.w_avg_beta
         for style in labels.unique():

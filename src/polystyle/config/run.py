@@ -1,0 +1,211 @@
+"""The training run configuration: independent sections, loaded from a preset plus overrides.
+
+`load_run_config("cpu-64", ["loss.name=hinge", "train.kimg=50"])` merges the preset YAML with
+dotted `key=value` overrides (values parsed as YAML scalars), then validates every section;
+any unknown key or bad value raises ConfigError naming it and listing what is valid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from polystyle.config.schema import DataConfig
+from polystyle.errors import ConfigError
+
+PRESET_PACKAGE = "polystyle.config.presets"
+
+
+@dataclass(frozen=True)
+class ModelSection:
+    """`architecture` picks the generator; `generator` holds that architecture's own keys."""
+
+    architecture: str = "stylegan-lite"
+    generator: dict[str, Any] = field(default_factory=dict)
+    discriminator: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LossSection:
+    name: str = "nonsaturating"
+    r1_gamma: float = 0.1  # 0 disables R1
+    r1_interval: int = 16  # lazy regularisation: every N D steps, scaled by N
+    gp_weight: float = 10.0  # WGAN-GP only
+
+    def validate(self) -> None:
+        if self.r1_gamma < 0 or self.r1_interval < 1 or self.gp_weight < 0:
+            raise ConfigError("loss.r1_gamma, loss.gp_weight must be >= 0, loss.r1_interval >= 1")
+
+
+@dataclass(frozen=True)
+class OptimSection:
+    g_lr: float = 0.002
+    d_lr: float = 0.002
+    beta1: float = 0.0
+    beta2: float = 0.99
+    eps: float = 1e-8
+
+    def validate(self) -> None:
+        if self.g_lr <= 0 or self.d_lr <= 0:
+            raise ConfigError("optim.g_lr and optim.d_lr must be > 0")
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+            raise ConfigError("optim.beta1 and optim.beta2 must be in [0, 1)")
+
+
+@dataclass(frozen=True)
+class AugmentSection:
+    """DiffAugment policy: comma-separated ops from translation, cutout, color; "" disables."""
+
+    policy: str = "translation,cutout"
+    translation_ratio: float = 0.125
+    cutout_ratio: float = 0.5
+
+
+@dataclass(frozen=True)
+class TrainSection:
+    batch: int = 32
+    kimg: float = 100.0  # stop after this many thousand real images through D
+    minutes: float | None = None  # or after this much wall time, whichever first
+    seed: int = 0
+    threads: int | None = None  # torch threads; None = all cores
+    device: str = "auto"
+    ema_kimg: float = 2.0  # EMA half-life in thousands of images
+    log_every: int = 20  # steps per progress line / metrics row
+    sample_every: int = 500  # steps per sample grid
+    checkpoint_every: int = 500  # steps per checkpoint
+    checkpoint_minutes: float = 5.0  # ... and at least this often in wall time
+    keep_checkpoints: int = 3
+    samples_per_style: int = 8
+    nan_patience: int = 3  # non-finite steps in a row before rolling back
+
+    def validate(self) -> None:
+        if self.batch < 2:
+            raise ConfigError(f"train.batch={self.batch}; use 2 or more")
+        if self.kimg <= 0:
+            raise ConfigError(f"train.kimg={self.kimg}; use a positive number")
+        if self.minutes is not None and self.minutes <= 0:
+            raise ConfigError(f"train.minutes={self.minutes}; use a positive number")
+        if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
+            raise ConfigError(f"train.device={self.device!r}; use auto, cpu or cuda")
+        for name in (
+            "log_every",
+            "sample_every",
+            "checkpoint_every",
+            "keep_checkpoints",
+            "samples_per_style",
+            "nan_patience",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"train.{name}={getattr(self, name)}; use 1 or more")
+
+
+SECTIONS: dict[str, type] = {
+    "data": DataConfig,
+    "model": ModelSection,
+    "loss": LossSection,
+    "optim": OptimSection,
+    "augment": AugmentSection,
+    "train": TrainSection,
+}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelSection = field(default_factory=ModelSection)
+    loss: LossSection = field(default_factory=LossSection)
+    optim: OptimSection = field(default_factory=OptimSection)
+    augment: AugmentSection = field(default_factory=AugmentSection)
+    train: TrainSection = field(default_factory=TrainSection)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RunConfig:
+        _check_keys("config", raw, SECTIONS)
+        built = {}
+        for name, section_cls in SECTIONS.items():
+            values = raw.get(name) or {}
+            if not isinstance(values, dict):
+                raise ConfigError(f"config section {name!r} must be a mapping")
+            _check_keys(name, values, {f.name: None for f in fields(section_cls)})
+            try:
+                section = section_cls(**values)
+            except TypeError as exc:
+                raise ConfigError(f"config section {name!r}: {exc}") from exc
+            validate = getattr(section, "validate", None)
+            if validate:
+                validate()
+            built[name] = section
+        return cls(**built)
+
+
+def _check_keys(where: str, values: dict[str, Any], valid: dict[str, Any]) -> None:
+    unknown = sorted(set(values) - set(valid))
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {', '.join(unknown)} in {where}; valid: {', '.join(sorted(valid))}"
+        )
+
+
+def preset_names() -> list[str]:
+    folder = resources.files(PRESET_PACKAGE)
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_preset(name: str) -> dict[str, Any]:
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        text = path.read_text(encoding="utf-8")
+    elif name in preset_names():
+        text = resources.files(PRESET_PACKAGE).joinpath(f"{name}.yaml").read_text("utf-8")
+    else:
+        raise ConfigError(
+            f"unknown preset {name!r}; valid presets: {', '.join(preset_names())}, "
+            "or a path to a .yaml file"
+        )
+    raw = yaml.safe_load(text) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"preset {name!r} is not a mapping of sections")
+    return raw
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """`section.key=value` (or `section.key.sub=value`); the value is parsed as YAML."""
+    merged = _deep_copy(raw)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        parts = key.strip().split(".")
+        if not sep or len(parts) < 2 or not all(parts):
+            raise ConfigError(f"--set {item!r}: use section.key=value, e.g. train.kimg=50")
+        node = merged
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {item!r}: {part} is not a section")
+        node[parts[-1]] = yaml.safe_load(value) if value.strip() else None
+    return merged
+
+
+def _deep_copy(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in raw.items()}
+
+
+def load_run_config(preset: str, overrides: list[str] | None = None) -> RunConfig:
+    return RunConfig.from_dict(apply_overrides(load_preset(preset), overrides or []))
+
+
+def resolve_preset(name: str, device: str) -> str:
+    """`auto` picks the GPU preset when CUDA is used, else the CPU demo preset."""
+    if name != "auto":
+        return name
+    return "gpu-128" if device.startswith("cuda") else "cpu-64"

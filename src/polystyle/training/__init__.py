@@ -1,0 +1,1 @@
+"""Adversarial training: the Trainer, its state, EMA, checkpoints and callbacks."""

@@ -1,0 +1,27 @@
+"""Everything about a run's progress that is not a tensor."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class TrainState:
+    step: int = 0
+    images_seen: int = 0  # real images shown to D
+    elapsed_seconds: float = 0.0  # training wall time, summed over resumes
+    lr_scale: float = 1.0  # halved at each NaN rollback
+    nonfinite_streak: int = 0
+    rollbacks: int = 0
+
+    @property
+    def kimg(self) -> float:
+        return self.images_seen / 1000
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> TrainState:
+        return cls(**raw)

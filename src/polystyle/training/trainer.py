@@ -1,0 +1,339 @@
+"""The adversarial training loop.
+
+One step = one D update on a batch of real images and as many fakes, then one G update.
+Every random draw (batch indices, z, augmentation, penalty interpolates) comes from one
+`torch.Generator` whose state is checkpointed, so a resumed run continues bit for bit.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import torch
+
+from polystyle.augment import build_augment
+from polystyle.config.run import RunConfig
+from polystyle.data import StyleFolder
+from polystyle.devices import pick_device
+from polystyle.losses import get_loss, gradient_penalty, r1_penalty
+from polystyle.models import Discriminator, DiscriminatorConfig, build_generator, one_hot
+from polystyle.models.folder import save_model_folder
+from polystyle.sampling.grids import make_grid
+from polystyle.sampling.images import to_float, to_uint8
+from polystyle.sampling.seeds import z_from_seeds
+from polystyle.training.callbacks import JsonLines, Progress, loss_curve
+from polystyle.training.checkpoint import (
+    Checkpoint,
+    latest_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
+from polystyle.training.ema import ema_beta, update_ema
+from polystyle.training.state import TrainState
+
+SAMPLE_SEED_BASE = 10_000  # fixed seeds of the sample grids, far from users' usual 0..N
+
+
+class Trainer:
+    def __init__(
+        self,
+        config: RunConfig,
+        folder: StyleFolder,
+        run_dir: Path,
+        stream: TextIO | None = None,
+    ) -> None:
+        self.config = config
+        self.folder = folder
+        self.run_dir = Path(run_dir)
+        self.device = pick_device(config.train.device)
+        torch.set_num_threads(config.train.threads or os.cpu_count() or 1)
+        num_styles = len(folder.styles)
+        spec = {"size": folder.size, "channels": folder.channels, "num_styles": num_styles}
+        torch.manual_seed(config.train.seed)
+        self.G = build_generator(config.model.architecture, {**config.model.generator, **spec})
+        self.D = Discriminator(DiscriminatorConfig(**spec, **config.model.discriminator))
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.G.to(self.device)
+        self.D.to(self.device)
+        self.G_ema.to(self.device)
+        self.state = TrainState()
+        self.rng = torch.Generator().manual_seed(config.train.seed)
+        self.opt_g = self._adam(self.G, config.optim.g_lr)
+        self.opt_d = self._adam(self.D, config.optim.d_lr)
+        self.loss = get_loss(config.loss.name)
+        self.augment = build_augment(config.augment)
+        train = folder.indices("train") or list(range(len(folder)))
+        self.images = folder.images[train].to(self.device)
+        self.labels = folder.labels[train].to(self.device)
+        self.num_styles = num_styles
+        self.z_dim = self.G.config.z_dim
+        self.ema_beta = ema_beta(config.train.batch, config.train.ema_kimg)
+        self.checkpoints = self.run_dir / "checkpoints"
+        self.metrics = JsonLines(self.run_dir / "metrics.jsonl")
+        self.events = JsonLines(self.run_dir / "events.jsonl")
+        self.progress = Progress(stream)
+        self._stop_reason: str | None = None
+        self._last_checkpoint_time = time.monotonic()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _adam(self, module: torch.nn.Module, lr: float) -> torch.optim.Adam:
+        optim = self.config.optim
+        return torch.optim.Adam(
+            module.parameters(), lr=lr, betas=(optim.beta1, optim.beta2), eps=optim.eps
+        )
+
+    def _checkpoint(self) -> Checkpoint:
+        return Checkpoint(
+            modules={"G": self.G, "D": self.D, "G_ema": self.G_ema},
+            optimizers={"opt_g": self.opt_g, "opt_d": self.opt_d},
+            generators={"trainer": self.rng},
+            state=self.state,
+        )
+
+    def save(self) -> Path:
+        path = save_checkpoint(
+            self.checkpoints, self._checkpoint(), self.config.train.keep_checkpoints
+        )
+        self._last_checkpoint_time = time.monotonic()
+        self.event("checkpoint", path=str(path))
+        return path
+
+    def resume(self) -> None:
+        load_checkpoint(self.checkpoints, self._checkpoint())
+        self._set_lr_scale(self.state.lr_scale)
+        self.event("resume", step=self.state.step, kimg=self.state.kimg)
+
+    def _set_lr_scale(self, scale: float) -> None:
+        for optimizer, base in (
+            (self.opt_g, self.config.optim.g_lr),
+            (self.opt_d, self.config.optim.d_lr),
+        ):
+            for group in optimizer.param_groups:
+                group["lr"] = base * scale
+
+    def event(self, kind: str, **fields: Any) -> None:
+        self.events.write({"time": time.time(), "event": kind, "step": self.state.step, **fields})
+
+    # -- one step ------------------------------------------------------------------------
+
+    def _real_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        index = torch.randint(len(self.images), (self.config.train.batch,), generator=self.rng)
+        index = index.to(self.device)
+        return to_float(self.images[index]), self.labels[index]
+
+    def _z(self) -> torch.Tensor:
+        return torch.randn(self.config.train.batch, self.z_dim, generator=self.rng).to(self.device)
+
+    def _aug(self, x: torch.Tensor) -> torch.Tensor:
+        return self.augment(x, self.rng) if self.augment else x
+
+    def train_step(self) -> dict[str, float]:
+        """One D and one G update; a non-finite loss skips that update (returns NaN for it)."""
+        cfg = self.config
+        real, labels = self._real_batch()
+        styles = one_hot(labels, self.num_styles)
+        z = self._z()
+
+        self.D.requires_grad_(True)
+        with torch.no_grad():
+            fake = self.G(z, styles)
+        real_aug, fake_aug = self._aug(real), self._aug(fake)
+        d_real, d_fake = self.D(real_aug, labels), self.D(fake_aug, labels)
+        d_loss = self.loss.d_loss(d_real, d_fake)
+        d_total = d_loss
+        if self.loss.needs_gradient_penalty:
+            gp = gradient_penalty(self.D, real_aug, fake_aug, labels, self.rng)
+            d_total = d_total + cfg.loss.gp_weight * gp
+        r1 = math.nan
+        if cfg.loss.r1_gamma > 0 and self.state.step % cfg.loss.r1_interval == 0:
+            real_r1 = real.detach().requires_grad_(True)
+            penalty = r1_penalty(self.D(self._aug(real_r1), labels), real_r1)
+            d_total = d_total + penalty * (cfg.loss.r1_gamma / 2 * cfg.loss.r1_interval)
+            r1 = float(penalty.detach())
+        d_ok = self._update(self.opt_d, d_total)
+
+        self.D.requires_grad_(False)
+        z = self._z()
+        g_loss = self.loss.g_loss(self.D(self._aug(self.G(z, styles)), labels))
+        g_ok = self._update(self.opt_g, g_loss)
+
+        update_ema(self.G_ema, self.G, self.ema_beta)
+        self.G.track_style_means(z, styles, labels)
+        self.state.step += 1
+        self.state.images_seen += cfg.train.batch
+        return {
+            "d_loss": float(d_loss.detach()) if d_ok else math.nan,
+            "g_loss": float(g_loss.detach()) if g_ok else math.nan,
+            "d_real": float(d_real.detach().mean()),
+            "d_fake": float(d_fake.detach().mean()),
+            "r1": r1,
+        }
+
+    @staticmethod
+    def _update(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> bool:
+        optimizer.zero_grad(set_to_none=True)
+        if not torch.isfinite(loss):
+            return False
+        loss.backward()
+        optimizer.step()
+        return True
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def _done(self) -> str | None:
+        train = self.config.train
+        if self._stop_reason:
+            return self._stop_reason
+        if self.state.images_seen >= train.kimg * 1000:
+            return "kimg reached"
+        if train.minutes is not None and self.state.elapsed_seconds >= train.minutes * 60:
+            return "time limit reached"
+        return None
+
+    def fit(self, max_steps: int | None = None) -> str:
+        """Train until kimg, minutes, `max_steps` (tests) or a signal; returns why it stopped."""
+        train = self.config.train
+        handlers = self._install_signal_handlers()
+        self.event("start", kimg=self.state.kimg, device=str(self.device))
+        window_start, window_images = time.perf_counter(), 0
+        steps_run = 0
+        totals: dict[str, list[float]] = {}
+        try:
+            while (reason := self._done()) is None:
+                if max_steps is not None and steps_run >= max_steps:
+                    reason = "max steps reached"
+                    break
+                started = time.perf_counter()
+                losses = self.train_step()
+                self.state.elapsed_seconds += time.perf_counter() - started
+                steps_run += 1
+                window_images += train.batch
+                for key, value in losses.items():
+                    totals.setdefault(key, []).append(value)
+                if not (math.isfinite(losses["d_loss"]) and math.isfinite(losses["g_loss"])):
+                    self._on_nonfinite(losses)
+                else:
+                    self.state.nonfinite_streak = 0
+                step = self.state.step
+                if step % train.log_every == 0:
+                    seconds = time.perf_counter() - window_start
+                    self._log(totals, window_images / max(seconds, 1e-9))
+                    window_start, window_images, totals = time.perf_counter(), 0, {}
+                if step % train.sample_every == 0:
+                    self.write_samples()
+                if (
+                    step % train.checkpoint_every == 0
+                    or time.monotonic() - self._last_checkpoint_time > train.checkpoint_minutes * 60
+                ):
+                    self.save()
+        finally:
+            self._restore_signal_handlers(handlers)
+        self.save()
+        self.write_samples()
+        loss_curve(self.metrics.read(), self.run_dir / "loss_curve.png")
+        self.event("stop", reason=reason, kimg=self.state.kimg)
+        self.progress.message(
+            f"stopped: {reason} at step {self.state.step} ({self.state.kimg:.1f} kimg)"
+        )
+        return reason
+
+    def _log(self, totals: dict[str, list[float]], img_s: float) -> None:
+        row: dict[str, Any] = {
+            "step": self.state.step,
+            "kimg": round(self.state.kimg, 3),
+            "elapsed_s": round(self.state.elapsed_seconds, 2),
+            "img_s": round(img_s, 2),
+            "lr_scale": self.state.lr_scale,
+        }
+        for key, values in totals.items():
+            finite = [v for v in values if math.isfinite(v)]
+            row[key] = sum(finite) / len(finite) if finite else math.nan
+        row["g_grad_norm"] = _grad_norm(self.G)
+        self.metrics.write(row)
+        self.progress.tick(row, self.config.train.kimg, self.config.train.minutes)
+
+    def _on_nonfinite(self, losses: dict[str, float]) -> None:
+        self.state.nonfinite_streak += 1
+        self.event(
+            "nonfinite",
+            losses={k: str(v) for k, v in losses.items()},
+            streak=self.state.nonfinite_streak,
+        )
+        if self.state.nonfinite_streak < self.config.train.nan_patience:
+            return
+        if latest_checkpoint(self.checkpoints) is None:
+            raise FloatingPointError(
+                "training diverged (non-finite losses) before the first checkpoint; lower "
+                "optim.g_lr / optim.d_lr or raise loss.r1_gamma"
+            )
+        rollbacks = self.state.rollbacks + 1
+        scale = self.state.lr_scale * 0.5
+        load_checkpoint(self.checkpoints, self._checkpoint())
+        self.state.rollbacks, self.state.lr_scale, self.state.nonfinite_streak = rollbacks, scale, 0
+        self._set_lr_scale(scale)
+        self.event("rollback", to_step=self.state.step, lr_scale=scale)
+        self.progress.message(
+            f"non-finite losses: rolled back to step {self.state.step}, learning rate x{scale:g}"
+        )
+
+    @torch.no_grad()
+    def sample_grid(self) -> torch.Tensor:
+        """`samples_per_style` fixed seeds per style, one row per style, from the EMA G."""
+        per = self.config.train.samples_per_style
+        z = z_from_seeds(range(SAMPLE_SEED_BASE, SAMPLE_SEED_BASE + per), self.z_dim)
+        z = z.repeat(self.num_styles, 1).to(self.device)
+        labels = torch.arange(self.num_styles).repeat_interleave(per).to(self.device)
+        return to_uint8(self.G_ema(z, one_hot(labels, self.num_styles)))
+
+    def write_samples(self) -> Path:
+        path = self.run_dir / "samples" / f"step-{self.state.step:08d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        make_grid(self.sample_grid(), columns=self.config.train.samples_per_style).save(path)
+        self.event("samples", path=str(path))
+        return path
+
+    def export(self, path: Path) -> Path:
+        styles = [{"name": s.name, "description": s.description} for s in self.folder.styles]
+        return save_model_folder(
+            path,
+            self.config.model.architecture,
+            self.G_ema,
+            styles,
+            discriminator=self.D,
+            extra={
+                "training": {
+                    "step": self.state.step,
+                    "kimg": round(self.state.kimg, 3),
+                    "run": str(self.run_dir),
+                }
+            },
+        )
+
+    # -- signals -------------------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+
+        def request_stop(signum: int, _frame: Any) -> None:
+            self._stop_reason = f"interrupted by {signal.Signals(signum).name}"
+
+        return {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    @staticmethod
+    def _restore_signal_handlers(handlers: dict[int, Any]) -> None:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _grad_norm(module: torch.nn.Module) -> float:
+    norms = [p.grad.detach().norm() for p in module.parameters() if p.grad is not None]
+    return float(torch.stack(norms).norm()) if norms else 0.0
