@@ -50,3 +50,46 @@ def paired_folder(tmp_path: Path) -> Path:
             pattern[i % 20, :] = 255 - level
             save_image(root / style / f"s{i:02d}.png", pattern)
     return root
+
+
+def toy_shapes(root: Path, per_style: int = 40, size: int = 16, seed: int = 0) -> Path:
+    """Two styles a classifier (and a GAN) can learn: filled circles vs hollow squares."""
+    from PIL import ImageDraw
+
+    rng = np.random.default_rng(seed)
+    for style in ("circle", "square"):
+        for i in range(per_style):
+            image = Image.new("L", (size, size), 255)
+            draw = ImageDraw.Draw(image)
+            r = int(rng.integers(size // 5, size // 3 + 1))
+            cx, cy = (int(v) for v in rng.integers(r, size - r, size=2))
+            box = (cx - r, cy - r, cx + r, cy + r)
+            if style == "circle":
+                draw.ellipse(box, fill=0)
+            else:
+                draw.rectangle(box, outline=0, width=2)
+            (root / style).mkdir(parents=True, exist_ok=True)
+            image.save(root / style / f"{i:03d}.png")
+    return root
+
+
+TINY_TRAIN = [
+    "data.size=16",
+    "model.generator.w_dim=32",
+    "model.generator.channel_base=256",
+    "model.generator.channel_max=16",
+    "model.discriminator.channel_base=256",
+    "model.discriminator.channel_max=16",
+    "train.batch=8",
+    "train.log_every=2",
+    "train.sample_every=1000",
+    "train.checkpoint_every=1000",
+    "train.checkpoint_minutes=60",
+    "train.samples_per_style=2",
+    "train.threads=1",
+]
+
+
+@pytest.fixture
+def toy_data(tmp_path: Path) -> Path:
+    return toy_shapes(tmp_path / "toy")

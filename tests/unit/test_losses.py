@@ -50,3 +50,16 @@ def test_gradient_penalty_is_zero_for_a_unit_lipschitz_linear_critic() -> None:
     labels = torch.zeros(4, dtype=torch.long)
     assert gradient_penalty(critic, real, fake, labels).abs() < 1e-10
     assert gradient_penalty(lambda x, y: 3 * critic(x, y), real, fake, labels) == pytest.approx(4)
+
+
+def test_mode_seeking_loss_punishes_a_generator_that_ignores_z() -> None:
+    from polystyle.losses import mode_seeking_loss
+
+    z_a, z_b = torch.randn(4, 8), torch.randn(4, 8)
+    same = torch.ones(4, 1, 4, 4)
+    collapsed = mode_seeking_loss(same, same.clone(), z_a, z_b)
+    diverse = mode_seeking_loss(same, -same, z_a, z_b)
+    assert collapsed > 1000 * diverse
+    images = torch.randn(4, 1, 4, 4, requires_grad=True)
+    mode_seeking_loss(images, torch.zeros(4, 1, 4, 4), z_a, z_b).backward()
+    assert images.grad is not None and images.grad.abs().sum() > 0

@@ -36,10 +36,16 @@ class LossSection:
     r1_gamma: float = 0.1  # 0 disables R1
     r1_interval: int = 16  # lazy regularisation: every N D steps, scaled by N
     gp_weight: float = 10.0  # WGAN-GP only
+    style_class_weight: float = 1.0  # AC-GAN style classification on D's features; 0 = off
+    diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
 
     def validate(self) -> None:
-        if self.r1_gamma < 0 or self.r1_interval < 1 or self.gp_weight < 0:
-            raise ConfigError("loss.r1_gamma, loss.gp_weight must be >= 0, loss.r1_interval >= 1")
+        weights = (self.r1_gamma, self.gp_weight, self.style_class_weight, self.diversity_weight)
+        if min(weights) < 0 or self.r1_interval < 1:
+            raise ConfigError(
+                "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.diversity_weight "
+                "must be >= 0 and loss.r1_interval >= 1"
+            )
 
 
 @dataclass(frozen=True)

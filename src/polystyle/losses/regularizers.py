@@ -28,3 +28,16 @@ def gradient_penalty(
     mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(mixed, labels).sum(), mixed, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).square().mean()
+
+
+def mode_seeking_loss(
+    images_a: torch.Tensor, images_b: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor
+) -> torch.Tensor:
+    """MSGAN (Mao et al. 2019): 1 / (image distance / latent distance), per pair, averaged.
+
+    Pairs share a style and differ in z; a generator that ignores z (mode collapse) makes
+    the image distance 0 and this loss large.
+    """
+    image_gap = (images_a - images_b).abs().flatten(1).mean(dim=1)
+    latent_gap = (z_a - z_b).abs().mean(dim=1)
+    return (1.0 / (image_gap / latent_gap + 1e-5)).mean()

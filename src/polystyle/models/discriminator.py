@@ -74,6 +74,9 @@ class Discriminator(nn.Module):
         else:
             self.out = EqualLinear(c4, 1)
             self.embed = nn.Parameter(torch.randn(config.num_styles, c4) / math.sqrt(c4))
+        # Auxiliary style classifier (AC-GAN): trained on real styles, it gives G a direct
+        # gradient toward the requested style; used when loss.style_class_weight > 0.
+        self.style_head = EqualLinear(c4, config.num_styles)
         if config.spectral_norm:
             for module in self.modules():
                 if isinstance(module, (EqualConv2d, EqualLinear)):
@@ -87,7 +90,15 @@ class Discriminator(nn.Module):
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """One logit per image, for the style it claims to be."""
+        return self.judge(images, labels)[0]
+
+    def judge(
+        self, images: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(real/fake logit for the claimed style, style-classifier logits)."""
         h = self.features(images)
         if self.config.head == "multi":
-            return self.out(h).gather(1, labels.long()[:, None]).squeeze(1)
-        return self.out(h).squeeze(1) + (self.embed[labels.long()] * h).sum(dim=1)
+            logit = self.out(h).gather(1, labels.long()[:, None]).squeeze(1)
+        else:
+            logit = self.out(h).squeeze(1) + (self.embed[labels.long()] * h).sum(dim=1)
+        return logit, self.style_head(h)

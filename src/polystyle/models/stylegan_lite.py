@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from polystyle.errors import ConfigError
 from polystyle.models.base import GeneratorConfig, StyleGenerator, channel_schedule
 from polystyle.nn.layers import EqualLinear, ModulatedConv2d, leaky_relu, upsample2x
 from polystyle.registry import ARCHITECTURES
@@ -23,6 +24,17 @@ from polystyle.registry import ARCHITECTURES
 class StyleGANLiteConfig(GeneratorConfig):
     w_dim: int = 128
     mapping_layers: int = 4
+    mapping_lr_mul: float = 0.01
+    # "const": StyleGAN's learned 4x4 constant; "mapped": the 4x4 input is a projection of
+    # w, so z and the style set the coarse layout from the first step (converges faster on
+    # small CPU budgets).
+    input: str = "mapped"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.input not in ("const", "mapped"):
+            raise ConfigError(f"model.generator.input={self.input!r}; use const or mapped")
+
     channel_base: int = 2048
     channel_max: int = 128
     w_avg_beta: float = 0.995
@@ -38,7 +50,7 @@ class MappingNetwork(nn.Module):
         layers = []
         in_dim = config.z_dim + config.w_dim
         for _ in range(config.mapping_layers):
-            layers.append(EqualLinear(in_dim, config.w_dim, lr_mul=0.01))
+            layers.append(EqualLinear(in_dim, config.w_dim, lr_mul=config.mapping_lr_mul))
             in_dim = config.w_dim
         self.layers = nn.ModuleList(layers)
 
@@ -80,7 +92,11 @@ class StyleGANLite(StyleGenerator):
         super().__init__()
         self.config = config
         self.mapping = MappingNetwork(config)
-        self.const = nn.Parameter(torch.randn(config.channels_at(4), 4, 4))
+        c4 = config.channels_at(4)
+        if config.input == "const":
+            self.const = nn.Parameter(torch.randn(c4, 4, 4))
+        else:
+            self.project = EqualLinear(config.w_dim, c4 * 16)
         blocks = []
         for level in range(2, int(math.log2(config.size)) + 1):
             resolution = 2**level
@@ -119,7 +135,10 @@ class StyleGANLite(StyleGenerator):
     def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
         """Images from per-layer codes. Consecutive blocks share the w at their seam (the
         previous block's to_rgb and the next block's first conv), as in StyleGAN2."""
-        x = self.const[None].expand(ws.shape[0], -1, -1, -1)
+        if self.config.input == "const":
+            x = self.const[None].expand(ws.shape[0], -1, -1, -1)
+        else:
+            x = self.project(ws[:, 0]).view(ws.shape[0], -1, 4, 4)
         rgb = None
         index = 0
         for block in self.blocks:

@@ -17,12 +17,15 @@ from typing import TextIO
 import yaml
 
 from polystyle import __version__
+from polystyle.augment import build_augment
 from polystyle.config.run import RunConfig, apply_overrides, load_preset, resolve_preset
 from polystyle.data import StyleFolder
 from polystyle.data.resolve import resolve_root
 from polystyle.devices import pick_device
 from polystyle.errors import ConfigError, PolystyleError
 from polystyle.fileio import atomic_write_bytes, atomic_write_json
+from polystyle.losses import get_loss
+from polystyle.registry import ARCHITECTURES
 from polystyle.training.trainer import Trainer
 
 CONFIG_FILE = "config.yaml"
@@ -57,6 +60,13 @@ def build_config(
     return RunConfig.from_dict(apply_overrides(raw, flags + list(overrides)))
 
 
+def check_components(config: RunConfig) -> None:
+    """Fail on an unknown architecture, loss or augmentation before anything is written."""
+    ARCHITECTURES.get(config.model.architecture)
+    get_loss(config.loss.name)
+    build_augment(config.augment)
+
+
 def _run_id(data: str) -> str:
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(data).name or data)[:40]
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
@@ -70,6 +80,7 @@ def start_run(
     stream: TextIO | None = None,
     max_steps: int | None = None,
 ) -> RunResult:
+    check_components(config)
     root = resolve_root(data, config.data.size)
     folder = StyleFolder.open(root, config.data)
     run_dir = Path(out) / (name or _run_id(data))

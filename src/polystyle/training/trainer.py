@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import torch
+import torch.nn.functional as F
 
 from polystyle.augment import build_augment
 from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
 from polystyle.devices import pick_device
-from polystyle.losses import get_loss, gradient_penalty, r1_penalty
+from polystyle.losses import get_loss, gradient_penalty, mode_seeking_loss, r1_penalty
 from polystyle.models import Discriminator, DiscriminatorConfig, build_generator, one_hot
 from polystyle.models.folder import save_model_folder
 from polystyle.sampling.grids import make_grid
@@ -70,8 +71,13 @@ class Trainer:
         self.loss = get_loss(config.loss.name)
         self.augment = build_augment(config.augment)
         train = folder.indices("train") or list(range(len(folder)))
-        self.images = folder.images[train].to(self.device)
-        self.labels = folder.labels[train].to(self.device)
+        order = sorted(train, key=lambda i: int(folder.labels[i]))
+        self.images = folder.images[order].to(self.device)
+        self.labels = folder.labels[order].to(self.device)
+        counts = torch.bincount(self.labels.cpu(), minlength=num_styles)
+        self.style_counts = counts
+        self.style_starts = torch.cumsum(counts, 0) - counts
+        self.present_styles = torch.nonzero(counts, as_tuple=True)[0]
         self.num_styles = num_styles
         self.z_dim = self.G.config.z_dim
         self.ema_beta = ema_beta(config.train.batch, config.train.ema_kimg)
@@ -125,8 +131,19 @@ class Trainer:
     # -- one step ------------------------------------------------------------------------
 
     def _real_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        index = torch.randint(len(self.images), (self.config.train.batch,), generator=self.rng)
-        index = index.to(self.device)
+        """A batch whose minibatch-std groups each hold one style.
+
+        The discriminator's minibatch-std layer groups samples i, i + B/g, i + 2B/g, ...; the
+        labels repeat with period B/g so each group shares a style, and the statistic measures
+        diversity *within* a style, which is what exposes per-style mode collapse.
+        """
+        batch = self.config.train.batch
+        group = _group_size(self.D.config.mbstd_group, batch)
+        slots = batch // group
+        pick = torch.randint(len(self.present_styles), (slots,), generator=self.rng)
+        labels = self.present_styles[pick].repeat(group)
+        offsets = (torch.rand(batch, generator=self.rng) * self.style_counts[labels]).long()
+        index = (self.style_starts[labels] + offsets).to(self.device)
         return to_float(self.images[index]), self.labels[index]
 
     def _z(self) -> torch.Tensor:
@@ -146,9 +163,13 @@ class Trainer:
         with torch.no_grad():
             fake = self.G(z, styles)
         real_aug, fake_aug = self._aug(real), self._aug(fake)
-        d_real, d_fake = self.D(real_aug, labels), self.D(fake_aug, labels)
+        (d_real, real_cls), d_fake = self.D.judge(real_aug, labels), self.D(fake_aug, labels)
         d_loss = self.loss.d_loss(d_real, d_fake)
         d_total = d_loss
+        cls_weight = cfg.loss.style_class_weight
+        d_cls = F.cross_entropy(real_cls, labels)
+        if cls_weight > 0:
+            d_total = d_total + cls_weight * d_cls
         if self.loss.needs_gradient_penalty:
             gp = gradient_penalty(self.D, real_aug, fake_aug, labels, self.rng)
             d_total = d_total + cfg.loss.gp_weight * gp
@@ -161,9 +182,22 @@ class Trainer:
         d_ok = self._update(self.opt_d, d_total)
 
         self.D.requires_grad_(False)
+        # Two halves with the same styles and different z: the mode-seeking pairs.
+        half = cfg.train.batch // 2
+        labels = torch.cat([labels[:half], labels[:half]])
+        styles = one_hot(labels, self.num_styles)
         z = self._z()
-        g_loss = self.loss.g_loss(self.D(self._aug(self.G(z, styles)), labels))
-        g_ok = self._update(self.opt_g, g_loss)
+        fake = self.G(z, styles)
+        g_logit, g_cls_logits = self.D.judge(self._aug(fake), labels)
+        g_loss = self.loss.g_loss(g_logit)
+        g_cls = F.cross_entropy(g_cls_logits, labels)
+        g_ms = mode_seeking_loss(fake[:half], fake[half : 2 * half], z[:half], z[half : 2 * half])
+        g_total = g_loss
+        if cls_weight > 0:
+            g_total = g_total + cls_weight * g_cls
+        if cfg.loss.diversity_weight > 0:
+            g_total = g_total + cfg.loss.diversity_weight * g_ms
+        g_ok = self._update(self.opt_g, g_total)
 
         update_ema(self.G_ema, self.G, self.ema_beta)
         self.G.track_style_means(z, styles, labels)
@@ -175,6 +209,9 @@ class Trainer:
             "d_real": float(d_real.detach().mean()),
             "d_fake": float(d_fake.detach().mean()),
             "r1": r1,
+            "d_style_ce": float(d_cls.detach()),
+            "g_style_ce": float(g_cls.detach()),
+            "g_mode_seeking": float(g_ms.detach()),
         }
 
     @staticmethod
@@ -332,6 +369,14 @@ class Trainer:
     def _restore_signal_handlers(handlers: dict[int, Any]) -> None:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+
+
+def _group_size(requested: int, batch: int) -> int:
+    """The group size MinibatchStd actually uses for this batch."""
+    group = min(requested, batch)
+    while batch % group:
+        group -= 1
+    return group
 
 
 def _grad_norm(module: torch.nn.Module) -> float:

@@ -1,0 +1,1 @@
+"""Metrics: style accuracy, diversity (Fréchet distance, KID and more follow)."""

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from polystyle.config.run import load_run_config
+from polystyle.data import StyleFolder
+from polystyle.errors import ConfigError
+from polystyle.losses.adversarial import NonSaturatingLoss
+from polystyle.models.folder import MODEL_JSON, ModelFolderError, load_discriminator
+from polystyle.pipelines import SynthesisPipeline
+from polystyle.training import checkpoint as checkpoint_module
+from polystyle.training.checkpoint import latest_checkpoint
+from polystyle.training.run import resume_run, start_run
+from polystyle.training.trainer import Trainer
+from tests.conftest import TINY_TRAIN
+
+
+def tiny(*extra: str):
+    return load_run_config("cpu-32", [*TINY_TRAIN, *extra])
+
+
+def all_state(run_dir: Path) -> dict[str, torch.Tensor]:
+    name = latest_checkpoint(run_dir / "checkpoints")
+    return load_file(str(run_dir / "checkpoints" / f"{name}.safetensors"))
+
+
+@pytest.mark.parametrize("arch", ["stylegan-lite", "dcgan"])
+def test_resume_is_bit_exact(toy_data: Path, tmp_path: Path, arch: str) -> None:
+    extra = [
+        f"model.architecture={arch}",
+        "loss.r1_interval=2",
+        "augment.policy=translation,cutout,color",
+    ]
+    if arch == "dcgan":
+        extra += ["model.generator={}"]
+    config = tiny(*extra)
+    quiet = io.StringIO()
+    start_run(str(toy_data), config, tmp_path, name="straight", stream=quiet, max_steps=4)
+    start_run(str(toy_data), config, tmp_path, name="split", stream=quiet, max_steps=2)
+    resumed = resume_run(tmp_path / "split", stream=quiet, max_steps=2)
+    assert resumed.step == 4
+    straight, split = all_state(tmp_path / "straight"), all_state(tmp_path / "split")
+    assert straight.keys() == split.keys()
+    different = [k for k in straight if not torch.equal(straight[k], split[k])]
+    assert different == []
+    assert any(k.startswith("opt_d.state") for k in straight)  # optimiser moments compared too
+
+
+def test_interrupted_checkpoint_write_keeps_the_previous_one(
+    toy_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trainer = Trainer(tiny(), StyleFolder.open(toy_data, tiny().data), tmp_path / "run")
+    trainer.train_step()
+    trainer.save()
+    before = sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir())
+    trainer.train_step()
+
+    def torn_write(path, data):
+        Path(str(path) + ".partial").write_bytes(data[: len(data) // 2])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoint_module, "atomic_write_bytes", torn_write)
+    with pytest.raises(OSError, match="disk full"):
+        trainer.save()
+    monkeypatch.undo()
+    (tmp_path / "run" / "checkpoints" / "step-00000002.safetensors.partial").unlink()
+    assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == before
+    assert latest_checkpoint(tmp_path / "run" / "checkpoints") == "step-00000001"
+    fresh = Trainer(tiny(), StyleFolder.open(toy_data, tiny().data), tmp_path / "run")
+    fresh.resume()
+    assert fresh.state.step == 1
+
+
+def test_only_the_last_n_checkpoints_are_kept(toy_data: Path, tmp_path: Path) -> None:
+    config = tiny("train.checkpoint_every=1", "train.keep_checkpoints=2")
+    start_run(str(toy_data), config, tmp_path, name="r", stream=io.StringIO(), max_steps=5)
+    names = sorted(p.name for p in (tmp_path / "r" / "checkpoints").glob("step-*.json"))
+    assert names == ["step-00000004.json", "step-00000005.json"]
+
+
+def test_non_finite_losses_skip_then_roll_back_with_lower_lr(
+    toy_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tiny("train.checkpoint_every=2", "train.nan_patience=2")
+    trainer = Trainer(
+        config, StyleFolder.open(toy_data, config.data), tmp_path / "run", stream=io.StringIO()
+    )
+    trainer.fit(max_steps=2)
+    real_d_loss = NonSaturatingLoss.d_loss
+    calls = {"n": 0}
+
+    def poisoned(self, real, fake):
+        calls["n"] += 1
+        return real_d_loss(self, real, fake) * (math.nan if calls["n"] <= 2 else 1.0)
+
+    monkeypatch.setattr(NonSaturatingLoss, "d_loss", poisoned)
+    before = {k: v.clone() for k, v in trainer.D.state_dict().items()}
+    trainer.fit(max_steps=1)
+    assert all(torch.equal(before[k], v) for k, v in trainer.D.state_dict().items())
+    trainer.fit(max_steps=2)
+    events = [
+        json.loads(line) for line in (tmp_path / "run" / "events.jsonl").read_text().splitlines()
+    ]
+    kinds = [e["event"] for e in events]
+    assert kinds.count("nonfinite") == 2 and "rollback" in kinds
+    assert trainer.state.lr_scale == 0.5 and trainer.state.rollbacks == 1
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(config.optim.g_lr * 0.5)
+
+
+def test_model_folder_pipeline_and_seeds(toy_data: Path, tmp_path: Path) -> None:
+    result = start_run(str(toy_data), tiny(), tmp_path, name="r", stream=io.StringIO(), max_steps=3)
+    meta = json.loads((result.model_dir / MODEL_JSON).read_text())
+    assert meta["architecture"] == "stylegan-lite" and meta["image"] == {"size": 16, "channels": 1}
+    assert [s["name"] for s in meta["styles"]] == ["circle", "square"]
+    assert load_discriminator(result.model_dir) is not None
+    pipe = SynthesisPipeline.from_pretrained(result.model_dir, device="cpu")
+    together = pipe("circle", seeds=[3, 4, 5], truncation=0.7).tensor
+    alone = pipe("circle", seeds=[4], truncation=0.7).tensor
+    assert together.dtype == torch.uint8 and together.shape == (3, 1, 16, 16)
+    assert torch.equal(together[1], alone[0])  # same seed, same image, any batch
+    assert not torch.equal(together[0], together[1])
+    blend = pipe({"circle": 1, "square": 3}, seeds=[4]).tensor
+    assert torch.equal(blend, pipe("circle=0.25,square=0.75", seeds=[4]).tensor)
+    mixed = pipe(["circle", "square"], seeds=[4, 4]).tensor
+    assert not torch.equal(mixed[0], mixed[1])
+    with pytest.raises(ConfigError, match="unknown style 'triangle'; this model has: circle"):
+        pipe("triangle")
+    with pytest.raises(ConfigError, match="truncation"):
+        pipe("circle", truncation=1.5)
+    meta["format_version"] = 99
+    (result.model_dir / MODEL_JSON).write_text(json.dumps(meta))
+    with pytest.raises(ModelFolderError, match="format_version 99"):
+        SynthesisPipeline.from_pretrained(result.model_dir)
+
+
+def test_resume_refuses_to_change_the_model(toy_data: Path, tmp_path: Path) -> None:
+    start_run(str(toy_data), tiny(), tmp_path, name="r", stream=io.StringIO(), max_steps=1)
+    with pytest.raises(ConfigError, match=r"cannot change model\.\*"):
+        resume_run(tmp_path / "r", ["model.generator.w_dim=64"], stream=io.StringIO())
+    extended = resume_run(tmp_path / "r", ["train.kimg=0.024"], stream=io.StringIO())
+    assert extended.step == 3 and extended.reason == "kimg reached"

@@ -1,0 +1,55 @@
+import pytest
+
+from polystyle.config import RunConfig, load_run_config, preset_names
+from polystyle.config.run import resolve_preset
+from polystyle.errors import ConfigError
+
+
+def test_every_preset_loads_and_validates() -> None:
+    assert preset_names() == ["cpu-32", "cpu-64", "gpu-128", "gpu-256"]
+    sizes = {name: load_run_config(name).data.size for name in preset_names()}
+    assert sizes == {"cpu-32": 32, "cpu-64": 64, "gpu-128": 128, "gpu-256": 256}
+
+
+def test_auto_preset_follows_the_device() -> None:
+    assert resolve_preset("auto", "cpu") == "cpu-64"
+    assert resolve_preset("auto", "cuda") == "gpu-128"
+    assert resolve_preset("cpu-32", "cuda") == "cpu-32"
+
+
+def test_overrides_are_parsed_as_yaml_and_nested() -> None:
+    config = load_run_config(
+        "cpu-64",
+        ["train.kimg=12.5", "loss.name=hinge", "model.generator.w_dim=64", "train.minutes=null"],
+    )
+    assert config.train.kimg == 12.5 and config.loss.name == "hinge"
+    assert config.model.generator["w_dim"] == 64 and config.train.minutes is None
+
+
+def test_yaml_round_trip_is_lossless() -> None:
+    import yaml
+
+    config = load_run_config("cpu-32", ["augment.policy=color"])
+    assert RunConfig.from_dict(yaml.safe_load(config.to_yaml())) == config
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["train.kmg=3"], "unknown key.*kmg in train; valid: batch"),
+        (["trian.kimg=3"], "unknown key.*trian in config"),
+        (["train.batch=1"], r"train\.batch=1"),
+        (["optim.g_lr=0"], r"optim\.g_lr"),
+        (["train.device=tpu"], r"train\.device"),
+        (["kimg=3"], "section.key=value"),
+        (["data.size=9"], "--size"),
+    ],
+)
+def test_bad_overrides_name_the_key(overrides: list[str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_run_config("cpu-32", overrides)
+
+
+def test_unknown_preset_lists_the_valid_ones() -> None:
+    with pytest.raises(ConfigError, match="valid presets: cpu-32, cpu-64, gpu-128, gpu-256"):
+        load_run_config("cpu-128")
