@@ -8,8 +8,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench fonts install
 
+DEMO_MINUTES ?= 10
+
 demo: install fonts
-	$(BIN)/polystyle datasets build fonts-cjk --out data/fonts-cjk --size 64 --sheet demo/fonts-cjk-sheet.png
+	DEMO_MINUTES=$(DEMO_MINUTES) bash scripts/demo.sh
 
 test: install fonts
 	$(BIN)/ruff check src tests benchmarks scripts
@@ -21,6 +23,7 @@ lint: install
 
 bench: install fonts
 	$(BIN)/python benchmarks/data_load.py
+	$(BIN)/python benchmarks/train_throughput.py
 
 install: $(STAMP)
 

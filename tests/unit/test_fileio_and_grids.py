@@ -14,6 +14,7 @@ def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path) -> 
     atomic_write_json(target, {"step": 2})
     assert json.loads(target.read_text()) == {"step": 2}
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+    assert target.stat().st_mode & 0o044  # readable by others, like a normal file
 
 
 def test_failed_atomic_directory_leaves_old_content(tmp_path: Path) -> None:

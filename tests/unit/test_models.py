@@ -121,6 +121,18 @@ def test_modulated_conv_matches_per_sample_modulated_weights() -> None:
     assert torch.allclose(layer(x, w), expected_t, atol=1e-5)
 
 
+def test_grouped_modulation_is_the_same_function() -> None:
+    torch.manual_seed(0)
+    fast = build_generator("stylegan-lite", {**TINY, **WIDTHS["stylegan-lite"]})
+    reference = build_generator(
+        "stylegan-lite", {**TINY, **WIDTHS["stylegan-lite"], "modulation": "grouped"}
+    )
+    reference.load_state_dict(fast.state_dict())
+    z, s = inputs()
+    with torch.no_grad():
+        assert torch.allclose(fast(z, s), reference(z, s), atol=1e-4)
+
+
 def test_minibatch_std_is_zero_for_identical_samples() -> None:
     same = torch.ones(8, 3, 4, 4)
     out = MinibatchStd(4)(same)

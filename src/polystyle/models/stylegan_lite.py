@@ -12,11 +12,18 @@ import math
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from polystyle.errors import ConfigError
 from polystyle.models.base import GeneratorConfig, StyleGenerator, channel_schedule
-from polystyle.nn.layers import EqualLinear, ModulatedConv2d, leaky_relu, upsample2x
+from polystyle.nn.layers import (
+    LRELU_GAIN,
+    EqualLinear,
+    ModulatedConv2d,
+    leaky_relu,
+    upsample2x,
+)
 from polystyle.registry import ARCHITECTURES
 
 
@@ -29,11 +36,18 @@ class StyleGANLiteConfig(GeneratorConfig):
     # w, so z and the style set the coarse layout from the first step (converges faster on
     # small CPU budgets).
     input: str = "mapped"
+    # "activation": scale activations, one dense conv (fast on CPU); "grouped": StyleGAN2's
+    # per-sample weights with a grouped conv (same maths; the benchmark baseline).
+    modulation: str = "activation"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.input not in ("const", "mapped"):
             raise ConfigError(f"model.generator.input={self.input!r}; use const or mapped")
+        if self.modulation not in ("activation", "grouped"):
+            raise ConfigError(
+                f"model.generator.modulation={self.modulation!r}; use activation or grouped"
+            )
 
     channel_base: int = 2048
     channel_max: int = 128
@@ -63,12 +77,28 @@ class MappingNetwork(nn.Module):
 
 
 class SynthesisBlock(nn.Module):
-    def __init__(self, in_ch: int, out_ch: int, img_channels: int, w_dim: int, first: bool) -> None:
+    def __init__(
+        self, in_ch: int, out_ch: int, img_channels: int, w_dim: int, first: bool, grouped: bool
+    ) -> None:
         super().__init__()
         self.first = first
-        self.conv0 = None if first else ModulatedConv2d(in_ch, out_ch, 3, w_dim)
-        self.conv1 = ModulatedConv2d(out_ch if not first else in_ch, out_ch, 3, w_dim)
-        self.to_rgb = ModulatedConv2d(out_ch, img_channels, 1, w_dim, demodulate=False)
+        gain = LRELU_GAIN  # folded into the convs; the blocks apply a plain LeakyReLU
+        self.conv0 = (
+            None
+            if first
+            else ModulatedConv2d(in_ch, out_ch, 3, w_dim, grouped=grouped, activation_gain=gain)
+        )
+        self.conv1 = ModulatedConv2d(
+            out_ch if not first else in_ch,
+            out_ch,
+            3,
+            w_dim,
+            grouped=grouped,
+            activation_gain=gain,
+        )
+        self.to_rgb = ModulatedConv2d(
+            out_ch, img_channels, 1, w_dim, demodulate=False, grouped=grouped
+        )
         self.num_ws = 2 if first else 3
 
     def forward(
@@ -76,9 +106,9 @@ class SynthesisBlock(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         index = 0
         if self.conv0 is not None:
-            x = leaky_relu(self.conv0(upsample2x(x), ws[:, index]))
+            x = F.leaky_relu(self.conv0(upsample2x(x), ws[:, index]), 0.2)
             index += 1
-        x = leaky_relu(self.conv1(x, ws[:, index]))
+        x = F.leaky_relu(self.conv1(x, ws[:, index]), 0.2)
         y = self.to_rgb(x, ws[:, index + 1])
         rgb = y if rgb is None else upsample2x(rgb) + y
         return x, rgb
@@ -103,7 +133,14 @@ class StyleGANLite(StyleGenerator):
             in_ch = config.channels_at(max(4, resolution // 2))
             out_ch = config.channels_at(resolution)
             blocks.append(
-                SynthesisBlock(in_ch, out_ch, config.channels, config.w_dim, first=level == 2)
+                SynthesisBlock(
+                    in_ch,
+                    out_ch,
+                    config.channels,
+                    config.w_dim,
+                    first=level == 2,
+                    grouped=config.modulation == "grouped",
+                )
             )
         self.blocks = nn.ModuleList(blocks)
         self.num_ws = sum(block.num_ws for block in blocks) - (len(blocks) - 1)

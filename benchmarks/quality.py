@@ -1,0 +1,83 @@
+"""Style accuracy and within-style diversity of a trained model on its dataset.
+
+The judge is metrics.style_accuracy's classifier (trained on the real train split; its own
+accuracy on the real test split is printed as the upper reference). Baselines in the same
+run: the same architecture and config, untrained (chance level for the judge), and the real
+data's own within-style diversity.
+
+Run: .venv/bin/python benchmarks/quality.py MODEL_DIR DATA_DIR [--per-style 128]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+
+import torch
+
+from polystyle.config import DataConfig
+from polystyle.data import StyleFolder
+from polystyle.metrics.diversity import mean_pairwise_distance
+from polystyle.metrics.style_accuracy import classifier_for, per_style_accuracy
+from polystyle.models.base import build_generator
+from polystyle.pipelines import SynthesisPipeline
+
+
+def evaluate(pipe: SynthesisPipeline, judge, names, per_style: int, truncation: float):
+    images, labels = [], []
+    for i, name in enumerate(names):
+        out = pipe(name, seeds=range(per_style), truncation=truncation)
+        images.append(out.tensor)
+        labels.append(torch.full((per_style,), i))
+    images_t, labels_t = torch.cat(images), torch.cat(labels)
+    accuracy = per_style_accuracy(judge.model.predict(images_t), labels_t, names)
+    diversity = {n: mean_pairwise_distance(images_t[labels_t == i]) for i, n in enumerate(names)}
+    return accuracy, diversity
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model")
+    parser.add_argument("data")
+    parser.add_argument("--per-style", type=int, default=128)
+    parser.add_argument("--truncation", type=float, default=1.0)
+    args = parser.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+    pipe = SynthesisPipeline.from_pretrained(args.model, device="cpu")
+    folder = StyleFolder.open(args.data, DataConfig(size=pipe.meta["image"]["size"]))
+    names = pipe.style_names
+    if names != folder.style_names:
+        raise SystemExit(f"model styles {names} differ from the dataset's {folder.style_names}")
+    judge = classifier_for(folder)
+    torch.manual_seed(0)
+    untrained = build_generator(pipe.meta["architecture"], pipe.meta["config"]).eval()
+    chance = SynthesisPipeline(untrained, pipe.meta, pipe.device)
+    acc, div = evaluate(pipe, judge, names, args.per_style, args.truncation)
+    acc0, _ = evaluate(chance, judge, names, args.per_style, args.truncation)
+    real_div = {
+        n: mean_pairwise_distance(folder.images[folder.labels == i][: args.per_style])
+        for i, n in enumerate(names)
+    }
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
+    print(f"model {args.model}, {args.per_style} images per style, truncation {args.truncation}")
+    print(f"training: {pipe.meta.get('training', {})}\n")
+    print(
+        "| style | judge on real test | trained model | untrained baseline "
+        "| diversity generated | diversity real | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for n in names:
+        print(
+            f"| {n} | {judge.real_test_accuracy[n]:.3f} | {acc[n]:.3f} | {acc0[n]:.3f} "
+            f"| {div[n]:.3f} | {real_div[n]:.3f} | {div[n] / real_div[n]:.2f} |"
+        )
+    mean = lambda d: sum(d.values()) / len(d)  # noqa: E731
+    print(
+        f"| **mean** | {mean(judge.real_test_accuracy):.3f} | {mean(acc):.3f} | {mean(acc0):.3f}"
+        f" | {mean(div):.3f} | {mean(real_div):.3f} | {mean(div) / mean(real_div):.2f} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
