@@ -103,6 +103,17 @@ class ModulatedConv2d(nn.Module):
         return out * self.activation_gain
 
 
+def minibatch_group_size(requested: int, batch: int) -> int:
+    """The largest group size <= `requested` that divides the batch.
+
+    Samples i, i + B/g, i + 2B/g, ... form one group (the trainer relies on this layout).
+    """
+    group = min(requested, batch)
+    while batch % group:
+        group -= 1
+    return group
+
+
 class MinibatchStd(nn.Module):
     """Append the mean feature std over groups of samples: lets D see a lack of diversity."""
 
@@ -112,9 +123,7 @@ class MinibatchStd(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         batch, channels, height, width = x.shape
-        group = min(self.group_size, batch)
-        while batch % group:
-            group -= 1
+        group = minibatch_group_size(self.group_size, batch)
         y = x.reshape(group, -1, channels, height, width)
         y = (y.var(dim=0, unbiased=False) + 1e-8).sqrt().mean(dim=(1, 2, 3))  # (B / group)
         y = y.repeat(group)[:, None, None, None].expand(batch, 1, height, width)

@@ -10,7 +10,6 @@ import json
 import math
 import resource
 import sys
-import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -102,13 +101,3 @@ def loss_curve(rows: list[dict[str, Any]], path: Path, width: int = 640, height:
     draw.rectangle([margin, margin, width - margin, height - margin], outline="grey")
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path)
-
-
-class Stopwatch:
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-
-    def lap(self) -> float:
-        now = time.perf_counter()
-        elapsed, self.start = now - self.start, now
-        return elapsed

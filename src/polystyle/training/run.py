@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -127,6 +127,22 @@ def resume_run(
     return _finish(trainer, max_steps)
 
 
+# Train settings a resume may change: how long to train and how often to report or save.
+RESUMABLE_TRAIN_KEYS = (
+    "kimg",
+    "minutes",
+    "log_every",
+    "sample_every",
+    "checkpoint_every",
+    "checkpoint_minutes",
+    "keep_checkpoints",
+)
+
+
+def _fixed_train_settings(config: RunConfig) -> dict[str, object]:
+    return {k: v for k, v in asdict(config.train).items() if k not in RESUMABLE_TRAIN_KEYS}
+
+
 def _check_resume_overrides(before: RunConfig, after: RunConfig) -> None:
     """Only how long and how verbosely to train may change on resume."""
     for section in ("data", "model", "loss", "augment"):
@@ -135,25 +151,7 @@ def _check_resume_overrides(before: RunConfig, after: RunConfig) -> None:
                 f"--set cannot change {section}.* when resuming (the checkpoint depends on it); "
                 "start a new run, or fine-tune later"
             )
-    if replace(
-        before.train,
-        kimg=0,
-        minutes=None,
-        log_every=1,
-        sample_every=1,
-        checkpoint_every=1,
-        checkpoint_minutes=1,
-        keep_checkpoints=1,
-    ) != replace(
-        after.train,
-        kimg=0,
-        minutes=None,
-        log_every=1,
-        sample_every=1,
-        checkpoint_every=1,
-        checkpoint_minutes=1,
-        keep_checkpoints=1,
-    ):
+    if _fixed_train_settings(before) != _fixed_train_settings(after):
         raise ConfigError(
             "when resuming, --set may change only train.kimg, train.minutes and "
             "the logging, sampling and checkpoint intervals"

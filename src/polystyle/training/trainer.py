@@ -26,6 +26,7 @@ from polystyle.devices import pick_device
 from polystyle.losses import get_loss, gradient_penalty, mode_seeking_loss, r1_penalty
 from polystyle.models import Discriminator, DiscriminatorConfig, build_generator, one_hot
 from polystyle.models.folder import save_model_folder
+from polystyle.nn.layers import minibatch_group_size
 from polystyle.sampling.grids import make_grid
 from polystyle.sampling.images import to_float, to_uint8
 from polystyle.sampling.seeds import z_from_seeds
@@ -138,7 +139,7 @@ class Trainer:
         diversity *within* a style, which is what exposes per-style mode collapse.
         """
         batch = self.config.train.batch
-        group = _group_size(self.D.config.mbstd_group, batch)
+        group = minibatch_group_size(self.D.config.mbstd_group, batch)
         slots = batch // group
         pick = torch.randint(len(self.present_styles), (slots,), generator=self.rng)
         labels = self.present_styles[pick].repeat(group)
@@ -369,14 +370,6 @@ class Trainer:
     def _restore_signal_handlers(handlers: dict[int, Any]) -> None:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
-
-
-def _group_size(requested: int, batch: int) -> int:
-    """The group size MinibatchStd actually uses for this batch."""
-    group = min(requested, batch)
-    while batch % group:
-        group -= 1
-    return group
 
 
 def _grad_norm(module: torch.nn.Module) -> float:
