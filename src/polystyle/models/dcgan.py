@@ -50,9 +50,12 @@ class DCGAN(StyleGenerator):
         self.ups = nn.Sequential(*ups)
         self.to_image = nn.Conv2d(widths[-1], config.channels, 3, padding=1)
 
-    def forward(
+    def style_code(
         self, z: torch.Tensor, style_weights: torch.Tensor, truncation: float = 1.0
     ) -> torch.Tensor:
-        code = torch.cat([z * truncation, style_weights @ self.embedding], dim=1)
-        x = self.project(code[:, :, None, None])
+        """Noise and style embedding side by side: one code for every layer."""
+        return torch.cat([z * truncation, style_weights @ self.embedding], dim=1)
+
+    def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
+        x = self.project(ws[:, 0, :, None, None])
         return torch.tanh(self.to_image(self.ups(x)))

@@ -146,10 +146,6 @@ class StyleGANLite(StyleGenerator):
         self.num_ws = sum(block.num_ws for block in blocks) - (len(blocks) - 1)
         self.register_buffer("w_avg", torch.zeros(config.num_styles, config.w_dim))
 
-    def layer_ws(self, w: torch.Tensor) -> torch.Tensor:
-        """Broadcast one w per sample to every layer: `B x num_ws x w_dim`."""
-        return w[:, None, :].expand(-1, self.num_ws, -1)
-
     def truncate(self, w: torch.Tensor, style_weights: torch.Tensor, psi: float) -> torch.Tensor:
         if psi == 1.0:
             return w
@@ -184,11 +180,19 @@ class StyleGANLite(StyleGenerator):
         assert rgb is not None
         return rgb
 
-    def forward(
+    def style_code(
         self, z: torch.Tensor, style_weights: torch.Tensor, truncation: float = 1.0
     ) -> torch.Tensor:
-        w = self.truncate(self.mapping(z, style_weights), style_weights, truncation)
-        return self.synthesis(self.layer_ws(w))
+        return self.truncate(self.mapping(z, style_weights), style_weights, truncation)
+
+    def layer_resolutions(self) -> list[int]:
+        """The resolution each per-layer code acts on; a code shared at a block seam (to_rgb of
+        one block, first conv of the next) is counted with the coarser block."""
+        resolutions = []
+        for i, block in enumerate(self.blocks):
+            count = block.num_ws if i == 0 else block.num_ws - 1
+            resolutions += [4 * 2**i] * count
+        return resolutions
 
 
 def _normalize(x: torch.Tensor) -> torch.Tensor:

@@ -82,7 +82,8 @@ FONT_STYLES: tuple[FontStyle, ...] = (
         "fonts-kouzan-mouhitsu",
         "KouzanBrushFontSousyo.ttf",
         0,
-        "Japanese grass-script cursive calligraphy: flowing, joined, abbreviated strokes",
+        "cursive grass-script brush calligraphy (Japanese sosho): "
+        "flowing, joined, abbreviated strokes",
     ),
     FontStyle(
         "pixel",

@@ -1,0 +1,1 @@
+"""Style codes: labels, blends, per-layer mixing, text prompts, reference images."""
