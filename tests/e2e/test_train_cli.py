@@ -29,6 +29,16 @@ def train_args(data: Path, out: Path, *extra: str) -> list[str]:
     ]
 
 
+def tiny_model(tmp: Path) -> Path:
+    """Train a tiny model on the toy shapes under `tmp` (a few seconds); its model folder."""
+    from tests.conftest import toy_shapes
+
+    data = toy_shapes(tmp / "toy")
+    trained = polystyle(*train_args(data, tmp, "--kimg", "0.04", "--json"))
+    assert trained.returncode == 0, trained.stderr
+    return Path(json.loads(trained.stdout.strip().splitlines()[-1])["model"])
+
+
 def test_train_generate_info_round_trip(toy_data: Path, tmp_path: Path) -> None:
     trained = polystyle(*train_args(toy_data, tmp_path, "--kimg", "0.04", "--json"))
     assert trained.returncode == 0, trained.stderr

@@ -23,11 +23,13 @@ PRESET_PACKAGE = "polystyle.config.presets"
 
 @dataclass(frozen=True)
 class ModelSection:
-    """`architecture` picks the generator; `generator` holds that architecture's own keys."""
+    """`architecture` picks the generator; `generator` holds that architecture's own keys;
+    `encoder` sizes the style encoder (trained when loss.style_reconstruction_weight > 0)."""
 
     architecture: str = "stylegan-lite"
     generator: dict[str, Any] = field(default_factory=dict)
     discriminator: dict[str, Any] = field(default_factory=dict)
+    encoder: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,24 @@ class LossSection:
     gp_weight: float = 10.0  # WGAN-GP only
     style_class_weight: float = 1.0  # AC-GAN style classification on D's features; 0 = off
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
+    # Style encoder E (reference images): E(G(z, s)) must return s's embedding, E's logits must
+    # name real images' styles. Lazy like R1: every `encoder_interval` G steps, scaled by it.
+    style_reconstruction_weight: float = 1.0  # 0 = no encoder
+    encoder_interval: int = 4
 
     def validate(self) -> None:
-        weights = (self.r1_gamma, self.gp_weight, self.style_class_weight, self.diversity_weight)
-        if min(weights) < 0 or self.r1_interval < 1:
+        weights = (
+            self.r1_gamma,
+            self.gp_weight,
+            self.style_class_weight,
+            self.diversity_weight,
+            self.style_reconstruction_weight,
+        )
+        if min(weights) < 0 or self.r1_interval < 1 or self.encoder_interval < 1:
             raise ConfigError(
-                "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.diversity_weight "
-                "must be >= 0 and loss.r1_interval >= 1"
+                "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.diversity_weight, "
+                "loss.style_reconstruction_weight must be >= 0 and loss.r1_interval, "
+                "loss.encoder_interval >= 1"
             )
 
 

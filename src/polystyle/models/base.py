@@ -67,11 +67,33 @@ class StyleGenerator(nn.Module):
     config: GeneratorConfig
     num_ws: int = 1
 
+    @property
+    def embedding_dim(self) -> int:
+        raise NotImplementedError
+
+    def style_embedding(self, style_weights: torch.Tensor) -> torch.Tensor:
+        """`B x embedding_dim`: the weighted mix of the learned per-style embeddings."""
+        raise NotImplementedError
+
+    def style_code_from_embedding(
+        self,
+        z: torch.Tensor,
+        embedding: torch.Tensor,
+        truncation: float = 1.0,
+        centre_weights: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """`B x code_dim` from noise and a style embedding (a label's, a blend's or one the
+        style encoder read from an image); truncation pulls toward the mean code of the
+        styles in `centre_weights`."""
+        raise NotImplementedError
+
     def style_code(
         self, z: torch.Tensor, style_weights: torch.Tensor, truncation: float = 1.0
     ) -> torch.Tensor:
         """`B x code_dim`: the code of each (noise, style weights) pair."""
-        raise NotImplementedError
+        return self.style_code_from_embedding(
+            z, self.style_embedding(style_weights), truncation, style_weights
+        )
 
     def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
         """Images in [-1, 1] from per-layer codes `B x num_ws x code_dim`."""

@@ -50,11 +50,23 @@ class DCGAN(StyleGenerator):
         self.ups = nn.Sequential(*ups)
         self.to_image = nn.Conv2d(widths[-1], config.channels, 3, padding=1)
 
-    def style_code(
-        self, z: torch.Tensor, style_weights: torch.Tensor, truncation: float = 1.0
+    @property
+    def embedding_dim(self) -> int:
+        return self.config.embed_dim
+
+    def style_embedding(self, style_weights: torch.Tensor) -> torch.Tensor:
+        return style_weights @ self.embedding
+
+    def style_code_from_embedding(
+        self,
+        z: torch.Tensor,
+        embedding: torch.Tensor,
+        truncation: float = 1.0,
+        centre_weights: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Noise and style embedding side by side: one code for every layer."""
-        return torch.cat([z * truncation, style_weights @ self.embedding], dim=1)
+        """Noise and style embedding side by side: one code for every layer. Truncation
+        scales the noise (the embedding is the style's centre already)."""
+        return torch.cat([z * truncation, embedding], dim=1)
 
     def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
         x = self.project(ws[:, 0, :, None, None])

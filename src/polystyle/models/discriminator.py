@@ -8,6 +8,7 @@ optional (R1 is the default regulariser).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,20 +52,21 @@ class DownBlock(nn.Module):
         return (x + skip) / math.sqrt(2)
 
 
+def down_blocks(size: int, channels_at: Callable[[int], int]) -> nn.Sequential:
+    """Residual downsampling from `size` to 4 px: the trunk of D and of the style encoder."""
+    blocks, resolution = [], size
+    while resolution > 4:
+        blocks.append(DownBlock(channels_at(resolution), channels_at(resolution // 2)))
+        resolution //= 2
+    return nn.Sequential(*blocks)
+
+
 class Discriminator(nn.Module):
     def __init__(self, config: DiscriminatorConfig) -> None:
         super().__init__()
         self.config = config
-        top = config.channels_at(config.size)
-        self.from_rgb = EqualConv2d(config.channels, top, 1)
-        blocks = []
-        resolution = config.size
-        while resolution > 4:
-            blocks.append(
-                DownBlock(config.channels_at(resolution), config.channels_at(resolution // 2))
-            )
-            resolution //= 2
-        self.blocks = nn.Sequential(*blocks)
+        self.from_rgb = EqualConv2d(config.channels, config.channels_at(config.size), 1)
+        self.blocks = down_blocks(config.size, config.channels_at)
         c4 = config.channels_at(4)
         self.mbstd = MinibatchStd(config.mbstd_group)
         self.conv = EqualConv2d(c4 + 1, c4, 3)

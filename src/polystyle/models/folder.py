@@ -2,8 +2,9 @@
 
 model.json: format version, package + version, architecture key and its config, the style
 table (name, description), image size and channels. `generator.safetensors` is the EMA
-generator (mapping network and per-style mean codes included); `discriminator.safetensors`
-is optional and kept for fine-tuning.
+generator (mapping network and per-style mean codes included); `encoder.safetensors` (optional)
+is the style encoder for reference images; `discriminator.safetensors` is optional and kept
+for fine-tuning.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from polystyle.errors import PolystyleError
 from polystyle.fileio import atomic_directory, atomic_write_bytes, atomic_write_json
 from polystyle.models.base import StyleGenerator, build_generator
 from polystyle.models.discriminator import Discriminator, DiscriminatorConfig
+from polystyle.models.encoder import StyleEncoder, StyleEncoderConfig
 
 MODEL_FORMAT = 1
 MODEL_JSON = "model.json"
 GENERATOR_FILE = "generator.safetensors"
 DISCRIMINATOR_FILE = "discriminator.safetensors"
+ENCODER_FILE = "encoder.safetensors"
 
 
 class ModelFolderError(PolystyleError):
@@ -42,6 +45,7 @@ def save_model_folder(
     styles: list[dict[str, str]],
     discriminator: Discriminator | None = None,
     extra: dict[str, Any] | None = None,
+    encoder: StyleEncoder | None = None,
 ) -> Path:
     meta = {
         "format_version": MODEL_FORMAT,
@@ -56,8 +60,12 @@ def save_model_folder(
     }
     if discriminator is not None:
         meta["discriminator"] = discriminator.config.to_dict()
+    if encoder is not None:
+        meta["encoder"] = encoder.config.to_dict()
     with atomic_directory(path, replace=True) as tmp:
         atomic_write_bytes(tmp / GENERATOR_FILE, _state_bytes(generator))
+        if encoder is not None:
+            atomic_write_bytes(tmp / ENCODER_FILE, _state_bytes(encoder))
         if discriminator is not None:
             atomic_write_bytes(tmp / DISCRIMINATOR_FILE, _state_bytes(discriminator))
         atomic_write_json(tmp / MODEL_JSON, meta)
@@ -87,6 +95,17 @@ def load_generator(path: Path, device: torch.device | str = "cpu") -> tuple[Styl
     generator = build_generator(meta["architecture"], meta["config"])
     generator.load_state_dict(load_file(str(Path(path) / GENERATOR_FILE)))
     return generator.to(device).eval().requires_grad_(False), meta
+
+
+def load_encoder(path: Path, device: torch.device | str = "cpu") -> StyleEncoder | None:
+    """The style encoder of a model folder, or None for models trained without one."""
+    meta = read_model_json(path)
+    file = Path(path) / ENCODER_FILE
+    if "encoder" not in meta or not file.is_file():
+        return None
+    encoder = StyleEncoder(StyleEncoderConfig.from_dict(meta["encoder"]))
+    encoder.load_state_dict(load_file(str(file)))
+    return encoder.to(device).eval().requires_grad_(False)
 
 
 def load_discriminator(path: Path) -> Discriminator | None:

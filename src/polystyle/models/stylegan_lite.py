@@ -22,6 +22,7 @@ from polystyle.nn.layers import (
     EqualLinear,
     ModulatedConv2d,
     leaky_relu,
+    rms_normalize,
     upsample2x,
 )
 from polystyle.registry import ARCHITECTURES
@@ -69,8 +70,10 @@ class MappingNetwork(nn.Module):
         self.layers = nn.ModuleList(layers)
 
     def forward(self, z: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
-        e = style_weights @ self.embedding
-        x = torch.cat([_normalize(z), _normalize(e)], dim=1)
+        return self.from_embedding(z, style_weights @ self.embedding)
+
+    def from_embedding(self, z: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([rms_normalize(z), rms_normalize(embedding)], dim=1)
         for layer in self.layers:
             x = leaky_relu(layer(x))
         return x
@@ -146,10 +149,10 @@ class StyleGANLite(StyleGenerator):
         self.num_ws = sum(block.num_ws for block in blocks) - (len(blocks) - 1)
         self.register_buffer("w_avg", torch.zeros(config.num_styles, config.w_dim))
 
-    def truncate(self, w: torch.Tensor, style_weights: torch.Tensor, psi: float) -> torch.Tensor:
+    def truncate(self, w: torch.Tensor, centre_weights: torch.Tensor, psi: float) -> torch.Tensor:
         if psi == 1.0:
             return w
-        centre = style_weights @ self.w_avg
+        centre = centre_weights @ self.w_avg
         return centre + psi * (w - centre)
 
     @torch.no_grad()
@@ -180,10 +183,24 @@ class StyleGANLite(StyleGenerator):
         assert rgb is not None
         return rgb
 
-    def style_code(
-        self, z: torch.Tensor, style_weights: torch.Tensor, truncation: float = 1.0
+    @property
+    def embedding_dim(self) -> int:
+        return self.config.w_dim
+
+    def style_embedding(self, style_weights: torch.Tensor) -> torch.Tensor:
+        return style_weights @ self.mapping.embedding
+
+    def style_code_from_embedding(
+        self,
+        z: torch.Tensor,
+        embedding: torch.Tensor,
+        truncation: float = 1.0,
+        centre_weights: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        return self.truncate(self.mapping(z, style_weights), style_weights, truncation)
+        w = self.mapping.from_embedding(z, embedding)
+        if truncation != 1.0 and centre_weights is None:
+            raise ValueError("truncation needs centre_weights (the styles to pull toward)")
+        return w if truncation == 1.0 else self.truncate(w, centre_weights, truncation)
 
     def layer_resolutions(self) -> list[int]:
         """The resolution each per-layer code acts on; a code shared at a block seam (to_rgb of
@@ -193,7 +210,3 @@ class StyleGANLite(StyleGenerator):
             count = block.num_ws if i == 0 else block.num_ws - 1
             resolutions += [4 * 2**i] * count
         return resolutions
-
-
-def _normalize(x: torch.Tensor) -> torch.Tensor:
-    return x * torch.rsqrt(x.square().mean(dim=1, keepdim=True) + 1e-8)

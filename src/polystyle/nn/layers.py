@@ -143,3 +143,8 @@ def upsample2x(x: torch.Tensor) -> torch.Tensor:
     64x64x32x32 took 184 ms contiguous vs 19 ms channels-last), so convert first."""
     x = x.contiguous(memory_format=torch.channels_last)
     return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+
+
+def rms_normalize(x: torch.Tensor) -> torch.Tensor:
+    """Scale each row to unit root-mean-square (StyleGAN's pixel norm on vectors)."""
+    return x * torch.rsqrt(x.square().mean(dim=1, keepdim=True) + 1e-8)

@@ -7,6 +7,7 @@
     pipe(prompt="flowing cursive brush", seeds=[5])        # text -> weights (out.prompt shows them)
     pipe(style="kai", layers="0-3:kai,4-:hei", seeds=[5])  # per-layer mixing
     pipe(style="kai", directions={0: 1.5}, seeds=[5])       # a latent-direction slider
+    pipe(reference="my_glyph.png", seeds=[5])               # the style of an image
 
 Every control becomes style weights, then per-layer style codes, so they compose. Same
 inputs, same pixels, in any batch.
@@ -25,12 +26,14 @@ from PIL import Image
 from polystyle.devices import pick_device
 from polystyle.errors import ConfigError
 from polystyle.models.base import StyleGenerator
-from polystyle.models.folder import load_generator
+from polystyle.models.encoder import StyleEncoder
+from polystyle.models.folder import load_encoder, load_generator
 from polystyle.sampling.images import to_pil, to_uint8
 from polystyle.sampling.seeds import z_from_seeds
 from polystyle.styles.codes import StyleSpec, format_blend, parse_layers, style_weights
 from polystyle.styles.directions import LatentDirections, find_directions
 from polystyle.styles.prompt import PromptMatch, match_prompt, style_descriptions
+from polystyle.styles.reference import Reference, encode_references, reference_pixels
 
 LayerSpec = str | Sequence[tuple[Iterable[int], StyleSpec]]
 
@@ -48,17 +51,39 @@ class SynthesisOutput:
 
 
 class SynthesisPipeline:
-    def __init__(self, generator: StyleGenerator, meta: dict, device: torch.device) -> None:
+    def __init__(
+        self,
+        generator: StyleGenerator,
+        meta: dict,
+        device: torch.device,
+        encoder: StyleEncoder | None = None,
+    ) -> None:
         self.generator = generator
         self.meta = meta
         self.device = device
+        self.encoder = encoder
         self.style_names = [s["name"] for s in meta["styles"]]
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str = "auto") -> SynthesisPipeline:
         torch_device = pick_device(device)
         generator, meta = load_generator(Path(path), torch_device)
-        return cls(generator, meta, torch_device)
+        return cls(generator, meta, torch_device, load_encoder(Path(path), torch_device))
+
+    def encode_reference(
+        self, references: Sequence[Reference]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reference images -> (style embeddings, probabilities over the known styles)."""
+        if self.encoder is None:
+            raise ConfigError(
+                "--reference: this model has no style encoder (trained with "
+                "loss.style_reconstruction_weight=0, or before encoders existed); retrain it"
+            )
+        image = self.meta["image"]
+        pixels = torch.stack(
+            [reference_pixels(r, image["size"], image["channels"]) for r in references]
+        )
+        return encode_references(self.encoder, pixels)
 
     def style_weights(self, style: StyleSpec) -> torch.Tensor:
         """A name or a blend -> weights over the model's styles (sum 1)."""
@@ -99,13 +124,19 @@ class SynthesisPipeline:
         truncation: float = 1.0,
         layers: LayerSpec | None = None,
         directions: Mapping[int, float] | None = None,
+        embedding: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Per-layer style codes `N x num_ws x code_dim` for noise `z` and base `weights`."""
+        """Per-layer style codes `N x num_ws x code_dim` for noise `z` and base `weights`
+        (or a base `embedding` from reference images, with `weights` as truncation centre)."""
         if not 0.0 <= truncation <= 1.0:
             raise ConfigError(f"--truncation {truncation}: use a value in [0, 1]")
         g = self.generator
         z, weights = z.to(self.device), weights.to(self.device)
-        ws = g.layer_ws(g.style_code(z, weights, truncation)).clone()
+        if embedding is None:
+            base = g.style_code(z, weights, truncation)
+        else:
+            base = g.style_code_from_embedding(z, embedding.to(self.device), truncation, weights)
+        ws = g.layer_ws(base).clone()
         for indices, group_weights in self.layer_groups(layers):
             group = group_weights.to(self.device).expand(len(z), -1)
             ws[:, indices] = g.style_code(z, group, truncation)[:, None]
@@ -125,29 +156,47 @@ class SynthesisPipeline:
         temperature: float = 0.1,
         layers: LayerSpec | None = None,
         directions: Mapping[int, float] | None = None,
+        reference: Reference | Sequence[Reference] | None = None,
     ) -> SynthesisOutput:
-        """One image per seed. `style` is one spec for all seeds or one per seed; `prompt`
-        replaces it with weights from a text (see `SynthesisOutput.prompt`)."""
+        """One image per seed. The style is one of: `style` (one spec for all seeds or one
+        per seed), `prompt` (weights from a text, see `SynthesisOutput.prompt`), or
+        `reference` (one image for all seeds or one per seed, read by the style encoder)."""
         seeds = [int(s) for s in seeds]
-        match = None
+        given = [
+            name
+            for name, v in (("style", style), ("prompt", prompt), ("reference", reference))
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ConfigError(
+                "name the style one way: --style (e.g. kai), --prompt or --reference"
+                + (f", not {' and '.join(given)}" if given else "")
+            )
+        match, embedding = None, None
         if prompt is not None:
-            if style is not None:
-                raise ConfigError("give a style or a prompt, not both")
             match = self.match_prompt(prompt, temperature)
             style = match.weights
-        if style is None:
-            raise ConfigError("name a style (e.g. --style kai) or give a --prompt")
-        specs = [style] * len(seeds) if isinstance(style, str | Mapping) else list(style)
-        if len(specs) != len(seeds):
-            raise ConfigError(f"{len(specs)} styles for {len(seeds)} seeds; give one per seed")
-        weights = torch.stack([self.style_weights(s) for s in specs])
+        if reference is not None:
+            references = list(reference) if isinstance(reference, list | tuple) else [reference]
+            if len(references) not in (1, len(seeds)):
+                raise ConfigError(f"{len(references)} references for {len(seeds)} seeds")
+            embedding, weights = self.encode_reference(references)
+            embedding = embedding.expand(len(seeds), -1)
+            weights = weights.expand(len(seeds), -1)
+            names = ["reference"] * len(seeds)
+        else:
+            specs = [style] * len(seeds) if isinstance(style, str | Mapping) else list(style)
+            if len(specs) != len(seeds):
+                raise ConfigError(f"{len(specs)} styles for {len(seeds)} seeds; give one per seed")
+            weights = torch.stack([self.style_weights(s) for s in specs])
+            names = [format_blend(w, self.style_names) for w in weights]
         z = z_from_seeds(seeds, self.generator.config.z_dim)
         chunks = []
         for start in range(0, len(seeds), batch_size):
             part = slice(start, start + batch_size)
-            ws = self.codes(weights[part], z[part], truncation, layers, directions)
+            base = None if embedding is None else embedding[part]
+            ws = self.codes(weights[part], z[part], truncation, layers, directions, base)
             chunks.append(to_uint8(self.generator.synthesis(ws)))
-        names = [format_blend(w, self.style_names) for w in weights]
         return SynthesisOutput(torch.cat(chunks), seeds, names, match)
 
     def per_style_samples(

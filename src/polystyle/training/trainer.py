@@ -25,6 +25,7 @@ from polystyle.data import StyleFolder
 from polystyle.devices import pick_device
 from polystyle.losses import get_loss, gradient_penalty, mode_seeking_loss, r1_penalty
 from polystyle.models import Discriminator, DiscriminatorConfig, build_generator, one_hot
+from polystyle.models.encoder import StyleEncoder, StyleEncoderConfig
 from polystyle.models.folder import save_model_folder
 from polystyle.nn.layers import minibatch_group_size
 from polystyle.sampling.grids import make_grid
@@ -61,6 +62,15 @@ class Trainer:
         torch.manual_seed(config.train.seed)
         self.G = build_generator(config.model.architecture, {**config.model.generator, **spec})
         self.D = Discriminator(DiscriminatorConfig(**spec, **config.model.discriminator))
+        self.E = (
+            StyleEncoder(
+                StyleEncoderConfig(
+                    **spec, embedding_dim=self.G.embedding_dim, **config.model.encoder
+                )
+            ).to(self.device)
+            if config.loss.style_reconstruction_weight > 0
+            else None
+        )
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.G.to(self.device)
         self.D.to(self.device)
@@ -69,6 +79,7 @@ class Trainer:
         self.rng = torch.Generator().manual_seed(config.train.seed)
         self.opt_g = self._adam(self.G, config.optim.g_lr)
         self.opt_d = self._adam(self.D, config.optim.d_lr)
+        self.opt_e = self._adam(self.E, config.optim.g_lr) if self.E is not None else None
         self.loss = get_loss(config.loss.name)
         self.augment = build_augment(config.augment)
         train = folder.indices("train") or list(range(len(folder)))
@@ -98,9 +109,13 @@ class Trainer:
         )
 
     def _checkpoint(self) -> Checkpoint:
+        modules = {"G": self.G, "D": self.D, "G_ema": self.G_ema}
+        optimizers = {"opt_g": self.opt_g, "opt_d": self.opt_d}
+        if self.E is not None and self.opt_e is not None:
+            modules["E"], optimizers["opt_e"] = self.E, self.opt_e
         return Checkpoint(
-            modules={"G": self.G, "D": self.D, "G_ema": self.G_ema},
-            optimizers={"opt_g": self.opt_g, "opt_d": self.opt_d},
+            modules=modules,
+            optimizers=optimizers,
             generators={"trainer": self.rng},
             state=self.state,
         )
@@ -119,10 +134,10 @@ class Trainer:
         self.event("resume", step=self.state.step, kimg=self.state.kimg)
 
     def _set_lr_scale(self, scale: float) -> None:
-        for optimizer, base in (
-            (self.opt_g, self.config.optim.g_lr),
-            (self.opt_d, self.config.optim.d_lr),
-        ):
+        pairs = [(self.opt_g, self.config.optim.g_lr), (self.opt_d, self.config.optim.d_lr)]
+        if self.opt_e is not None:
+            pairs.append((self.opt_e, self.config.optim.g_lr))
+        for optimizer, base in pairs:
             for group in optimizer.param_groups:
                 group["lr"] = base * scale
 
@@ -157,6 +172,7 @@ class Trainer:
         """One D and one G update; a non-finite loss skips that update (returns NaN for it)."""
         cfg = self.config
         real, labels = self._real_batch()
+        real_labels = labels
         styles = one_hot(labels, self.num_styles)
         z = self._z()
 
@@ -198,7 +214,15 @@ class Trainer:
             g_total = g_total + cls_weight * g_cls
         if cfg.loss.diversity_weight > 0:
             g_total = g_total + cfg.loss.diversity_weight * g_ms
+        e_losses = self._encoder_losses(fake, styles, real, real_labels)
+        if e_losses is not None:
+            weight = cfg.loss.style_reconstruction_weight * cfg.loss.encoder_interval
+            g_total = g_total + weight * (e_losses[0] + e_losses[1])
+            assert self.opt_e is not None
+            self.opt_e.zero_grad(set_to_none=True)
         g_ok = self._update(self.opt_g, g_total)
+        if e_losses is not None and g_ok:
+            self.opt_e.step()
 
         update_ema(self.G_ema, self.G, self.ema_beta)
         self.G.track_style_means(z, styles, labels)
@@ -213,7 +237,29 @@ class Trainer:
             "d_style_ce": float(d_cls.detach()),
             "g_style_ce": float(g_cls.detach()),
             "g_mode_seeking": float(g_ms.detach()),
+            "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
+            "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
+
+    def _encoder_losses(
+        self,
+        fake: torch.Tensor,
+        styles: torch.Tensor,
+        real: torch.Tensor,
+        real_labels: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(style reconstruction |E(G(z, s)) - e_s|, E's style cross-entropy on real images),
+        on encoder steps only. The reconstruction also trains G (StarGAN v2): its images
+        must carry their style in a form E can read back."""
+        if self.E is None or self.state.step % self.config.loss.encoder_interval != 0:
+            return None
+        target = self.G.style_embedding(styles).detach()
+        # One pass over fakes and reals together: with two passes, accumulating two weight
+        # gradients per layer was not bit-reproducible on CPU, and resume must be bit-exact.
+        embedding, logits = self.E(torch.cat([fake, real]).contiguous())
+        reconstruction = (embedding[: len(fake)] - target).abs().mean()
+        logits = logits[len(fake) :]
+        return reconstruction, F.cross_entropy(logits, real_labels)
 
     @staticmethod
     def _update(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> bool:
@@ -346,11 +392,13 @@ class Trainer:
             self.G_ema,
             styles,
             discriminator=self.D,
+            encoder=self.E,
             extra={
                 "training": {
                     "step": self.state.step,
                     "kimg": round(self.state.kimg, 3),
                     "run": str(self.run_dir),
+                    "data": str(self.folder.root),
                 }
             },
         )
