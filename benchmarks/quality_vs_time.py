@@ -10,7 +10,8 @@ benchmark down but does not change what it measures: quality after the images a 
 2-core machine would push through in that many minutes.
 
 Run: .venv/bin/python benchmarks/quality_vs_time.py [--minutes 5,10,20,40] [--n 2000]
-     [--out /tmp/qvt]   (writes table.md and quality_vs_time.png to --out)
+     [--out /tmp/qvt] > /tmp/qvt/log.txt   (writes table.md and quality_vs_time.png to --out)
+     An interrupted run's rows: ... quality_vs_time.py --from-log /tmp/qvt/log.txt --out DIR
 """
 
 from __future__ import annotations
@@ -130,8 +131,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="generated images per evaluation")
     parser.add_argument("--architectures", default=",".join(ARCHITECTURES))
     parser.add_argument("--out", type=Path, default=Path("/tmp/quality_vs_time"))
+    parser.add_argument(
+        "--from-log", type=Path, help="only write the table and plot from a run's printed rows"
+    )
     args = parser.parse_args()
     threads = os.cpu_count() or 1
+    if args.from_log:
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_outputs(rows_from_log(args.from_log), args.out, threads)
+        return
     torch.set_num_threads(threads)
     args.out.mkdir(parents=True, exist_ok=True)
     root, _ = build_dataset("fonts-cjk", args.out / "fonts-cjk-64", size=64)
@@ -160,8 +168,13 @@ def main() -> None:
             rows.append(row(arch, m, result.kimg, report))
             print(json.dumps(rows[-1]), f"(evaluated in {time.perf_counter() - started:.0f} s)")
             print(f"  timings: {report['seconds']}", flush=True)
-    (args.out / "rows.json").write_text(json.dumps(rows, indent=2))
-    plot(rows, args.out / "quality_vs_time.png")
+    write_outputs(rows, args.out, threads)
+
+
+def write_outputs(rows: list[dict], out: Path, threads: int) -> None:
+    """rows.json, quality_vs_time.png and table.md (also printed)."""
+    (out / "rows.json").write_text(json.dumps(rows, indent=2))
+    plot(rows, out / "quality_vs_time.png")
     lines = [
         f"machine: {platform.machine()}, {threads} cores, torch {torch.__version__}; "
         f"FID@{rows[0]['n_generated']} and KID against the test split "
@@ -179,8 +192,17 @@ def main() -> None:
             f"| {r['diversity_ratio']:.2f} |"
         )
     table = "\n".join(lines)
-    (args.out / "table.md").write_text(table + "\n")
+    (out / "table.md").write_text(table + "\n")
     print(table)
+
+
+def rows_from_log(log: Path) -> list[dict]:
+    """The JSON rows a (possibly interrupted) run printed, one per evaluated snapshot."""
+    return [
+        json.loads(line.split(" (evaluated")[0])
+        for line in log.read_text().splitlines()
+        if line.startswith("{")
+    ]
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ for style in $styles; do
   $bin/polystyle generate "$model" --style "$style" --seeds 0-15 --truncation 0.7 --grid --out "$out" >/dev/null
 done
 $bin/polystyle generate "$model" --style all --seeds 0-11 --truncation 0.7 --grid --out "$out" >/dev/null
+$bin/polystyle generate "$model" --prompt "cursive flowing brush" --seeds 0-11 --grid --out "$out"
+$bin/polystyle interpolate "$model" --wheel --seed 3 --out "$out/style-wheel.gif" --strip >/dev/null
 cp "runs/$run/loss_curve.png" "$out/loss_curve.png"
 
 echo
@@ -27,6 +29,8 @@ echo "demo written:"
 echo "  model folder:        $model"
 echo "  all styles overview: $out/grid-all.png (one row per style)"
 echo "  one grid per style:  $out/grid-<style>.png"
+echo "  a text prompt:       $out/grid-prompt.png (weights printed above)"
+echo "  style wheel:         $out/style-wheel.gif (+ -strip.png): one seed through every style"
 echo "  loss curve:          $out/loss_curve.png"
 echo "  training samples:    runs/$run/samples/"
 echo "  dataset sheet:       $out/fonts-cjk-sheet.png"
