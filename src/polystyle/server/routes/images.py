@@ -1,0 +1,260 @@
+"""`/v1/generate`, `/v1/interpolate` and the `/v1/transfer` placeholder.
+
+Each control is checked on its own before anything is rendered, so a mistake comes back as a
+400 naming that field (`weights`, `layers`, `directions`, ...) with this model's valid values
+in the fix. The rendering itself is the library's (`SynthesisPipeline`,
+`interpolation_frames`, `style_wheel`): the API adds no second code path, so an answer holds
+the same pixels as the CLI's file for the same inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from PIL import Image
+
+from polystyle.pipelines import SynthesisPipeline
+from polystyle.sampling.interpolate import interpolation_frames, style_wheel
+from polystyle.sampling.seeds import parse_seeds
+from polystyle.server.media import b64, gif_bytes, grid_png, png_bytes
+from polystyle.server.problems import ApiError, blame, body
+from polystyle.server.responses import SafeJSONResponse
+from polystyle.server.schemas import GenerateRequest, InterpolateRequest, Seeds
+from polystyle.server.state import ServerState, pipeline, server
+from polystyle.server.uploads import decode_reference
+
+router = APIRouter(prefix="/v1", tags=["images"])
+PATH_FRAMES = 16  # as `polystyle interpolate`
+WHEEL_STEPS = 8
+
+
+def seed_list(value: Seeds, limit: int, field: str = "seeds") -> list[int]:
+    """A list or range string -> seeds, refusing more than `limit` before expanding ranges."""
+    if isinstance(value, str):
+        count = 0
+        for part in value.split(","):
+            low, dash, high = part.strip().partition("-")
+            both = dash and low.strip().isdigit() and high.strip().isdigit()
+            count += int(high) - int(low) + 1 if both else 1
+        if count > limit:
+            raise ApiError(
+                400, f"{field}: {value!r} names {count} seeds", f"ask for at most {limit}", field
+            )
+        with blame(field, "use a range like '0-7', a list like '1,5,9' or a JSON list"):
+            return parse_seeds(value)
+    if not value:
+        raise ApiError(400, f"{field}: the list is empty", "give one seed or more, e.g. [0]", field)
+    if len(value) > limit:
+        raise ApiError(400, f"{field}: {len(value)} seeds", f"ask for at most {limit}", field)
+    return list(value)
+
+
+def _style_names(pipe: SynthesisPipeline) -> str:
+    return ", ".join(pipe.style_names)
+
+
+def check_style(pipe: SynthesisPipeline, spec: str | Mapping[str, float], field: str) -> None:
+    example = "=0.5,".join(pipe.style_names[:2]) + "=0.5"
+    fix = f"use this model's styles ({_style_names(pipe)}) with weights >= 0, e.g. {example}"
+    with blame(field, fix):
+        pipe.style_weights(spec)
+
+
+def check_controls(
+    pipe: SynthesisPipeline, layers: str | None, directions: Mapping[int, float] | None
+) -> None:
+    if layers:
+        last = pipe.generator.num_ws - 1
+        fix = f"write groups like 0-{last // 2}:{pipe.style_names[0]} with layers 0..{last}"
+        if last == 0:
+            fix = "this architecture has one style code for all layers; drop layers"
+        with blame("layers", fix):
+            pipe.layer_groups(layers)
+    if directions:
+        count = len(pipe.directions.components)
+        fix = f'use indices 0..{count - 1} mapped to sigmas, e.g. {{"0": 1.5}}'
+        with blame("directions", fix):
+            pipe.directions.offset(directions)
+
+
+def _reference(state: ServerState, pipe: SynthesisPipeline, text: str) -> Image.Image:
+    if pipe.encoder is None:
+        raise ApiError(
+            400,
+            "reference: this model has no style encoder",
+            "use style, weights or prompt, or retrain with the encoder enabled",
+            "reference",
+        )
+    decoded = decode_reference(text, pipe.meta["image"]["size"], state.settings.max_pixels)
+    pixels = decoded.pixels
+    return Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
+
+
+def _generate(state: ServerState, request: GenerateRequest) -> Response:
+    pipe = pipeline(state, request.model)
+    seeds = seed_list(request.seeds, state.settings.max_images)
+    given = [
+        f for f in ("style", "weights", "prompt", "reference") if getattr(request, f) is not None
+    ]
+    if len(given) != 1:
+        raise ApiError(
+            400,
+            "name the style one way" + (f", not {' and '.join(given)}" if given else ""),
+            f"give exactly one of style, weights, prompt, reference (styles: {_style_names(pipe)})",
+            "style",
+        )
+    match, reference, style = None, None, None
+    if request.style is not None:
+        check_style(pipe, request.style, "style")
+        style = request.style
+    elif request.weights is not None:
+        check_style(pipe, request.weights, "weights")
+        style = request.weights
+    elif request.prompt is not None:
+        with blame("prompt", "describe the style in words, with temperature > 0"):
+            match = pipe.match_prompt(request.prompt, request.temperature)
+        style = match.weights
+    else:
+        reference = _reference(state, pipe, str(request.reference))
+    check_controls(pipe, request.layers, request.directions)
+    output = pipe(
+        style,
+        seeds,
+        request.truncation,
+        layers=request.layers,
+        directions=request.directions,
+        reference=reference,
+    )
+    if request.format == "json":
+        height, width = output.tensor.shape[-2:]
+        answer: dict[str, Any] = {
+            "model": request.model,
+            "seeds": output.seeds,
+            "styles": output.styles,
+            "size": [width, height],
+            "channels": output.tensor.shape[1],
+            "images": [b64(png_bytes(image)) for image in output.images],
+        }
+        if match is not None:
+            answer["prompt_weights"] = match.weights
+            answer["similarities"] = match.similarities
+        return SafeJSONResponse(answer)
+    if request.format == "png" and len(seeds) == 1:
+        content = png_bytes(output.images[0])
+    else:
+        content = grid_png(output.tensor, request.columns)
+    return Response(content, media_type="image/png", headers={"X-Seeds": _seed_header(seeds)})
+
+
+def _seed_header(seeds: list[int]) -> str:
+    return ",".join(str(s) for s in seeds)
+
+
+@router.post(
+    "/generate",
+    summary="Draw images: a PNG (a grid for several seeds) or JSON with base64 PNGs",
+    responses={200: {"content": {"image/png": {}, "application/json": {}}}},
+)
+async def generate(body: GenerateRequest, request: Request) -> Response:
+    state = server(request)
+    return await state.gate.run(_generate, state, body)
+
+
+def _frames(request: InterpolateRequest, default: int, limit: int) -> int:
+    frames = request.frames or default
+    if frames > limit:
+        raise ApiError(400, f"frames: {frames} frames", f"ask for at most {limit}", "frames")
+    return frames
+
+
+def _interpolate(state: ServerState, request: InterpolateRequest) -> Response:
+    pipe = pipeline(state, request.model)
+    limit = state.settings.max_frames
+    if request.wheel:
+        if request.seeds is not None or request.style is not None or request.styles or request.mode:
+            raise ApiError(
+                400,
+                "wheel: a wheel visits every style on its own",
+                "give only seed (and frames, truncation, fps) with wheel",
+                "wheel",
+            )
+        if request.seed is None:
+            raise ApiError(400, "wheel: no seed", "give the one seed to draw, e.g. 3", "seed")
+        count = len(pipe.style_names)
+        frames = _frames(request, WHEEL_STEPS * count, limit)
+        if frames % count:
+            raise ApiError(
+                400,
+                f"frames: {frames} is not a multiple of the {count} styles",
+                f"use e.g. {count * max(1, round(frames / count))}",
+                "frames",
+            )
+        with blame("wheel", "a wheel needs a model with two or more styles"):
+            tensor = style_wheel(pipe, request.seed, frames // count, request.truncation)
+    else:
+        if request.seeds is not None and request.seed is not None:
+            raise ApiError(400, "seeds and seed are both given", "give one of them", "seed")
+        if request.style is not None and request.styles:
+            raise ApiError(400, "style and styles are both given", "give one of them", "style")
+        seeds = (
+            seed_list(request.seeds, limit)
+            if request.seeds is not None
+            else ([] if request.seed is None else [request.seed])
+        )
+        styles = [request.style] if request.style is not None else list(request.styles or [])
+        if request.mode is not None and len(styles) > 1:
+            raise ApiError(
+                400,
+                "mode: shapes a seeds path only",
+                "drop mode; style weights always move linearly",
+                "mode",
+            )
+        for spec in styles:
+            check_style(pipe, spec, "styles" if request.styles else "style")
+        frames = _frames(request, PATH_FRAMES, limit)
+        fix = "give several seeds with one style, or several styles with one seed"
+        with blame("seeds", fix):
+            tensor = interpolation_frames(
+                pipe,
+                seeds=seeds,
+                styles=styles,
+                frames=frames,
+                mode=request.mode or "slerp",
+                truncation=request.truncation,
+            )
+    return Response(
+        gif_bytes(tensor, request.fps),
+        media_type="image/gif",
+        headers={"X-Frames": str(len(tensor))},
+    )
+
+
+@router.post(
+    "/interpolate",
+    summary="Animate a path between seeds or styles, or round all styles (GIF)",
+    responses={200: {"content": {"image/gif": {}}}},
+    response_class=Response,
+)
+async def interpolate(body: InterpolateRequest, request: Request) -> Response:
+    state = server(request)
+    return await state.gate.run(_interpolate, state, body)
+
+
+@router.post(
+    "/transfer",
+    summary="Image-to-image style transfer: NOT BUILT YET, always 501",
+    description="A placeholder for the translation models (issue 6). It answers 501 with a "
+    "JSON message until the translator exists; use /v1/generate with `reference` to draw new "
+    "images in the style of an image.",
+    status_code=501,
+)
+def transfer() -> SafeJSONResponse:
+    return SafeJSONResponse(
+        body(
+            "style transfer is not available: the translation models (issue 6) are not built yet",
+            "use POST /v1/generate with a base64 `reference` image to draw in its style",
+        ),
+        status_code=501,
+    )

@@ -1,0 +1,75 @@
+"""What the routes share: settings, registry, job store and runner, pipelines, the gate.
+
+One `ServerState` per application (`app.state.server`), built by `create_app`; routes reach it
+through `server(request)` and look models up through `model_folder`, which is where an id from
+a URL is checked before it can touch the file system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from fastapi import Request
+
+from polystyle.models.folder import MODEL_JSON
+from polystyle.pipelines import SynthesisPipeline
+from polystyle.server import db
+from polystyle.server.jobs import JobRunner
+from polystyle.server.jobstore import JobStore
+from polystyle.server.limits import GenerationGate
+from polystyle.server.names import check_id
+from polystyle.server.pipelines import PipelineCache
+from polystyle.server.problems import ApiError
+from polystyle.server.registry import ModelRegistry
+from polystyle.server.settings import ServerSettings
+
+
+@dataclass
+class ServerState:
+    lock: IO[str]
+    settings: ServerSettings
+    registry: ModelRegistry
+    jobs: JobStore
+    runner: JobRunner
+    pipelines: PipelineCache
+    gate: GenerationGate
+
+    @classmethod
+    def build(cls, settings: ServerSettings) -> ServerState:
+        lock = db.hold_lock(settings.database)
+        registry = ModelRegistry(settings.database, settings.models_dir)
+        jobs = JobStore(settings.database)
+        return cls(
+            lock=lock,
+            settings=settings,
+            registry=registry,
+            jobs=jobs,
+            runner=JobRunner(jobs, registry, settings),
+            pipelines=PipelineCache(settings.pipeline_cache, settings.device),
+            gate=GenerationGate(settings.generation_slots, settings.request_timeout_s),
+        )
+
+
+def server(request: Request) -> ServerState:
+    return request.app.state.server
+
+
+def model_folder(state: ServerState, model_id: str) -> Path:
+    check_id(model_id, "model")
+    folder = state.registry.folder(model_id)
+    if folder is None or not (folder / MODEL_JSON).is_file():
+        raise ApiError(
+            404,
+            f"no model {model_id!r}",
+            "pick an id from GET /v1/models; after copying a folder into the models "
+            "directory, POST /v1/models/rescan",
+            "model",
+        )
+    return folder
+
+
+def pipeline(state: ServerState, model_id: str) -> SynthesisPipeline:
+    folder = model_folder(state, model_id)
+    return state.pipelines.get(folder, (folder / MODEL_JSON).stat().st_mtime)
