@@ -4,9 +4,10 @@ Each architecture trains once; at 5, 10, 20 and 40 minutes the run is exported a
 (FID@N and KID against the test split, precision/recall, style accuracy, diversity). Resume is
 bit-exact, so "train to 5, resume to 10, ..." is one continuous run.
 
-Minutes are turned into a kimg budget with each architecture's throughput measured at the
-start of this run (median of timed blocks), so a machine shared with other jobs slows the
-benchmark down but does not change what it measures: quality after the images a quiet
+Minutes are turned into a kimg budget with each architecture's throughput, measured at the
+start of this run for all architectures before any training (median of timed blocks), so a
+machine shared with other jobs slows the benchmark down but does not change what it
+measures: quality after the images a quiet
 2-core machine would push through in that many minutes.
 
 Run: .venv/bin/python benchmarks/quality_vs_time.py [--minutes 5,10,20,40] [--n 2000]
@@ -146,10 +147,16 @@ def main() -> None:
     folder = StyleFolder.open(root, load_run_config("cpu-64").data)
     minutes = [float(m) for m in args.minutes.split(",")]
     rows = []
-    for arch in args.architectures.split(","):
+    architectures = args.architectures.split(",")
+    speeds = {}
+    for arch in architectures:
+        speeds[arch] = throughput(
+            ARCHITECTURES[arch] + [f"train.threads={threads}"], folder, args.out
+        )
+        print(f"{arch}: {speeds[arch]:.1f} img/s measured", flush=True)
+    for arch in architectures:
         overrides = ARCHITECTURES[arch] + [f"train.threads={threads}"]
-        speed = throughput(overrides, folder, args.out)
-        print(f"{arch}: {speed:.1f} img/s measured", flush=True)
+        speed = speeds[arch]
         run = args.out / "runs" / arch
         shutil.rmtree(run, ignore_errors=True)
         log = io.StringIO()

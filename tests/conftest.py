@@ -73,20 +73,58 @@ def toy_shapes(root: Path, per_style: int = 40, size: int = 16, seed: int = 0) -
     return root
 
 
-TINY_TRAIN = [
-    "data.size=16",
-    "model.generator.w_dim=32",
-    "model.generator.channel_base=256",
-    "model.generator.channel_max=16",
+def toy_pairs(root: Path, stems: int = 48, size: int = 16, seed: int = 0) -> Path:
+    """Two paired styles: for each stem one square at one place, filled ("solid") or drawn
+    as an outline ("outline"). A translator must keep the place and change the rendering."""
+    from PIL import ImageDraw
+
+    rng = np.random.default_rng(seed)
+    for i in range(stems):
+        half = int(rng.integers(size // 5, size // 3 + 1))
+        cx, cy = (int(v) for v in rng.integers(half, size - half, size=2))
+        box = (cx - half, cy - half, cx + half - 1, cy + half - 1)
+        for style in ("solid", "outline"):
+            image = Image.new("L", (size, size), 255)
+            draw = ImageDraw.Draw(image)
+            if style == "solid":
+                draw.rectangle(box, fill=0)
+            else:
+                draw.rectangle(box, outline=0, width=1)
+            (root / style).mkdir(parents=True, exist_ok=True)
+            image.save(root / style / f"{i:03d}.png")
+    return root
+
+
+TINY_LOOP = [
     "model.discriminator.channel_base=256",
     "model.discriminator.channel_max=16",
-    "train.batch=8",
     "train.log_every=2",
     "train.sample_every=1000",
     "train.checkpoint_every=1000",
     "train.checkpoint_minutes=60",
     "train.samples_per_style=2",
     "train.threads=1",
+]
+
+TINY_TRANSLATE = [
+    *TINY_LOOP,
+    "data.size=16",
+    "data.test_fraction=0.2",
+    "model.generator={width: 8, channel_max: 32, downsamples: 2, res_blocks: 1, z_dim: 4, "
+    "embedding_dim: 16, style_dim: 16}",
+    "model.encoder.channel_base=256",
+    "model.encoder.channel_max=16",
+    "loss.perceptual_weight=0",
+    "train.batch=8",
+]
+
+TINY_TRAIN = [
+    *TINY_LOOP,
+    "data.size=16",
+    "model.generator.w_dim=32",
+    "model.generator.channel_base=256",
+    "model.generator.channel_max=16",
+    "train.batch=8",
 ]
 
 

@@ -9,6 +9,7 @@ from safetensors.torch import load_file, save_file
 
 from polystyle.errors import ConfigError, RegistryError
 from polystyle.models import Discriminator, DiscriminatorConfig, build_generator, one_hot
+from polystyle.models.stargan_lite import StarGANLite, StarGANLiteConfig
 from polystyle.models.stylegan_lite import StyleGANLite
 from polystyle.nn.layers import MinibatchStd, ModulatedConv2d
 from polystyle.registry import ARCHITECTURES
@@ -30,9 +31,10 @@ def inputs(batch: int = 6, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.randn(batch, 8, generator=g), one_hot(torch.arange(batch) % 3, 3)
 
 
-def test_both_architectures_are_registered() -> None:
-    assert {"stylegan-lite", "dcgan"} <= set(ARCHITECTURES.keys())
-    with pytest.raises(RegistryError, match="valid architectures: dcgan, stylegan-lite"):
+def test_all_architectures_are_registered() -> None:
+    assert {"stylegan-lite", "dcgan", "stargan-lite"} <= set(ARCHITECTURES.keys())
+    valid = "valid architectures: dcgan, stargan-lite, stylegan-lite"
+    with pytest.raises(RegistryError, match=valid):
         build_generator("biggan", TINY)
 
 
@@ -170,3 +172,43 @@ def test_bad_model_configs_name_the_key() -> None:
         build_generator("dcgan", {"size": 16, "depth": 3})
     with pytest.raises(ConfigError, match=r"discriminator\.head"):
         DiscriminatorConfig(head="patch")
+
+
+def tiny_translator(channels: int = 1) -> StarGANLite:
+    config = StarGANLiteConfig(
+        size=16,
+        channels=channels,
+        num_styles=3,
+        width=8,
+        channel_max=16,
+        downsamples=2,
+        res_blocks=1,
+        z_dim=4,
+        embedding_dim=8,
+        style_dim=8,
+    )
+    return StarGANLite(config).eval()
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_translator_is_fully_convolutional_and_style_driven(channels: int) -> None:
+    t = tiny_translator(channels)
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for module in t.modules():  # AdaIN starts as identity; give the styles some effect
+            if isinstance(module, torch.nn.Linear):
+                module.weight.normal_(generator=g)
+        codes = t.style_code(torch.randn(2, 4, generator=g), one_hot(torch.tensor([0, 2]), 3))
+        assert codes.shape == (2, 8)
+        for height, width in ((16, 16), (32, 20), (8, 12)):
+            x = torch.rand(2, channels, height, width, generator=g) * 2 - 1
+            y = t(x, codes)
+            assert y.shape == x.shape and y.abs().max() <= 1
+        assert not torch.allclose(y[0], t(x, codes[1:].expand(2, -1))[0])
+    with pytest.raises(ValueError, match="multiples of 4"):
+        t(torch.zeros(1, channels, 10, 16), codes[:1])
+
+
+def test_translator_config_rejects_too_many_downsamples() -> None:
+    with pytest.raises(ConfigError, match="downsamples=4 does not fit 16 px"):
+        StarGANLiteConfig(size=16, downsamples=4)

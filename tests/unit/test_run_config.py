@@ -6,9 +6,10 @@ from polystyle.errors import ConfigError
 
 
 def test_every_preset_loads_and_validates() -> None:
-    assert preset_names() == ["cpu-32", "cpu-64", "gpu-128", "gpu-256"]
+    assert preset_names() == ["cpu-32", "cpu-64", "gpu-128", "gpu-256", "translate-64"]
     sizes = {name: load_run_config(name).data.size for name in preset_names()}
-    assert sizes == {"cpu-32": 32, "cpu-64": 64, "gpu-128": 128, "gpu-256": 256}
+    assert sizes == {"cpu-32": 32, "cpu-64": 64, "gpu-128": 128, "gpu-256": 256, "translate-64": 64}
+    assert load_run_config("translate-64").model.architecture == "stargan-lite"
 
 
 def test_auto_preset_follows_the_device() -> None:

@@ -7,10 +7,19 @@ import sys
 from collections.abc import Sequence
 
 from polystyle import __version__
-from polystyle.cli import datasets, evaluate, explain, generate, interpolate, serve, train
+from polystyle.cli import (
+    datasets,
+    evaluate,
+    explain,
+    generate,
+    interpolate,
+    serve,
+    train,
+    transfer,
+)
 from polystyle.errors import PolystyleError
 
-VERBS = (datasets, train, generate, evaluate, explain, interpolate, serve)
+VERBS = (datasets, train, generate, transfer, evaluate, explain, interpolate, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,11 @@ import json
 from pathlib import Path
 
 from polystyle.config import preset_names
+from polystyle.errors import ConfigError
 from polystyle.training.run import RunResult, build_config, resume_run, start_run
+from polystyle.training.translation import is_translation
+
+TRANSLATE_PRESET = "translate-64"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--preset",
         default="auto",
-        help=f"auto (by device) or one of: {', '.join(preset_names())}, or a .yaml",
+        help=f"auto (by device and task) or one of: {', '.join(preset_names())}, or a .yaml",
+    )
+    train.add_argument(
+        "--task",
+        choices=["synthesis", "translate"],
+        default="synthesis",
+        help="synthesis: noise -> images (default); translate: image -> image (stargan-lite)",
     )
     budget = train.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float, help="stop after this much training time")
@@ -75,7 +85,14 @@ def run_train(args: argparse.Namespace) -> int:
     overrides = list(args.overrides)
     if args.threads is not None:
         overrides.append(f"train.threads={args.threads}")
-    config = build_config(args.preset, overrides, args.device, args.seed, args.minutes, args.kimg)
+    preset = TRANSLATE_PRESET if args.task == "translate" and args.preset == "auto" else args.preset
+    config = build_config(preset, overrides, args.device, args.seed, args.minutes, args.kimg)
+    if (args.task == "translate") != is_translation(config.model.architecture):
+        raise ConfigError(
+            f"--task {args.task} does not match model.architecture="
+            f"{config.model.architecture}; use --task translate with --preset {TRANSLATE_PRESET} "
+            "(or model.architecture=stargan-lite), --task synthesis with a synthesis preset"
+        )
     return _report(start_run(args.data, config, args.out, args.name), args.json)
 
 

@@ -44,19 +44,32 @@ class LossSection:
     # name real images' styles. Lazy like R1: every `encoder_interval` G steps, scaled by it.
     style_reconstruction_weight: float = 1.0  # 0 = no encoder
     encoder_interval: int = 4
+    # Translation (stargan-lite) only. `pairing`: auto uses paired supervision when the data
+    # has file stems shared between styles. Paired: L1 + perceptual loss to the true target;
+    # unpaired: cycle consistency, and `diversity_weight` as StarGAN v2's diversity loss.
+    pairing: str = "auto"
+    l1_weight: float = 10.0
+    perceptual_weight: float = 1.0
+    cycle_weight: float = 1.0
 
     def validate(self) -> None:
+        if self.pairing not in ("auto", "paired", "unpaired"):
+            raise ConfigError(f"loss.pairing={self.pairing!r}; use auto, paired or unpaired")
         weights = (
             self.r1_gamma,
             self.gp_weight,
             self.style_class_weight,
             self.diversity_weight,
             self.style_reconstruction_weight,
+            self.l1_weight,
+            self.perceptual_weight,
+            self.cycle_weight,
         )
         if min(weights) < 0 or self.r1_interval < 1 or self.encoder_interval < 1:
             raise ConfigError(
                 "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.diversity_weight, "
-                "loss.style_reconstruction_weight must be >= 0 and loss.r1_interval, "
+                "loss.style_reconstruction_weight, loss.l1_weight, loss.perceptual_weight, "
+                "loss.cycle_weight must be >= 0 and loss.r1_interval, "
                 "loss.encoder_interval >= 1"
             )
 

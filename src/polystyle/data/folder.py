@@ -173,7 +173,9 @@ class StyleFolder:
                 f"{path} changed since the dataset was indexed: {exc.message}; "
                 "fix the file, then reopen the dataset (it re-indexes changed folders)"
             ) from exc
-        return torch.from_numpy(_to_channels(decoded, self.channels).copy()).permute(2, 0, 1)
+        # Transpose, then copy: canonical strides even for one channel, so a fresh decode and
+        # the cache give tensors in the same memory format (and bit-identical training).
+        return torch.from_numpy(_to_channels(decoded, self.channels).transpose(2, 0, 1).copy())
 
     # -- build / load ---------------------------------------------------------------------
 
@@ -218,7 +220,7 @@ class StyleFolder:
         images = None
         if mode == "memory":
             array = np.stack([_to_channels(d, channels) for _, d in kept]).transpose(0, 3, 1, 2)
-            images = torch.from_numpy(np.ascontiguousarray(array))
+            images = torch.from_numpy(array.copy())  # canonical strides, as the cache loads
         counts = np.bincount([r.style_id for r in records], minlength=len(style_names))
         styles = [
             StyleInfo(name, i, int(counts[i]), default_description(name))

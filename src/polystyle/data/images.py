@@ -73,8 +73,14 @@ def _own_pixel_limit() -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS = saved
 
 
-def decode_image(data: bytes, config: DataConfig) -> DecodedImage:
-    """Decode file content according to `config` (size, fit, background, pixel limit)."""
+def open_image(
+    data: bytes, max_pixels: int, background: int = 255, draft: int | None = None
+) -> tuple[Image.Image, tuple[int, int], str]:
+    """File content -> (an 8-bit "L" or "RGB" image at its own size, source size, source mode).
+
+    The pixel limit is checked before any pixel is decoded; EXIF orientation is applied and
+    transparency composited on `background`. `draft` lets JPEG decode at a reduced scale.
+    """
     if not data:
         raise ImageProblem("empty", "file is empty (0 bytes)", "re-export it or delete it")
     with _own_pixel_limit():
@@ -89,24 +95,32 @@ def decode_image(data: bytes, config: DataConfig) -> DecodedImage:
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise _corrupt(exc) from exc
         width, height = image.size
-        if width * height > config.max_pixels:
+        if width * height > max_pixels:
             raise ImageProblem(
                 "too-large",
                 f"{width}x{height} = {width * height:,} pixels is over the limit of "
-                f"{config.max_pixels:,} (decompression-bomb guard)",
+                f"{max_pixels:,} (decompression-bomb guard)",
                 "shrink the image, or raise the limit with --max-pixels N if you trust it",
             )
         source_mode = image.mode
         try:
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)
-            if image.format == "JPEG":
-                image.draft("RGB" if image.mode != "L" else "L", (config.size, config.size))
+            if image.format == "JPEG" and draft is not None:
+                image.draft("RGB" if image.mode != "L" else "L", (draft, draft))
             image.load()
             image = ImageOps.exif_transpose(image)
-            image = _to_l_or_rgb(image, config.background)
+            image = _to_l_or_rgb(image, background)
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise _corrupt(exc) from exc
+    return image, (width, height), source_mode
+
+
+def decode_image(data: bytes, config: DataConfig) -> DecodedImage:
+    """Decode file content according to `config` (size, fit, background, pixel limit)."""
+    image, (width, height), source_mode = open_image(
+        data, config.max_pixels, config.background, draft=config.size
+    )
     fitted = _fit_square(image, config)
     pixels = np.asarray(fitted, dtype=np.uint8)
     if pixels.ndim == 2:

@@ -1,6 +1,6 @@
 """Architectures, one file each; importing this package registers them in ARCHITECTURES."""
 
-from polystyle.models import dcgan, stylegan_lite
+from polystyle.models import dcgan, stargan_lite, stylegan_lite
 from polystyle.models.base import build_generator, one_hot
 from polystyle.models.discriminator import Discriminator, DiscriminatorConfig
 
@@ -10,5 +10,6 @@ __all__ = [
     "build_generator",
     "dcgan",
     "one_hot",
+    "stargan_lite",
     "stylegan_lite",
 ]

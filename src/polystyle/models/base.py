@@ -66,6 +66,7 @@ class StyleGenerator(nn.Module):
 
     config: GeneratorConfig
     num_ws: int = 1
+    kind = "synthesis"
 
     @property
     def embedding_dim(self) -> int:
@@ -120,6 +121,11 @@ def one_hot(labels: torch.Tensor, num_styles: int) -> torch.Tensor:
 
 def build_generator(key: str, config: GeneratorConfig | dict[str, Any]) -> StyleGenerator:
     cls = ARCHITECTURES.get(key)
+    if getattr(cls, "kind", "synthesis") != "synthesis":
+        raise ConfigError(
+            f"model.architecture={key!r} is a {cls.kind} architecture; train it with "
+            "`polystyle train DATA --task translate`"
+        )
     if isinstance(config, dict):
         config = cls.Config.from_dict(config)
     return cls(config)

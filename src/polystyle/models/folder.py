@@ -22,6 +22,8 @@ from polystyle.fileio import atomic_directory, atomic_write_bytes, atomic_write_
 from polystyle.models.base import StyleGenerator, build_generator
 from polystyle.models.discriminator import Discriminator, DiscriminatorConfig
 from polystyle.models.encoder import StyleEncoder, StyleEncoderConfig
+from polystyle.models.stargan_lite import StarGANLite
+from polystyle.registry import ARCHITECTURES
 
 MODEL_FORMAT = 1
 MODEL_JSON = "model.json"
@@ -41,7 +43,7 @@ def _state_bytes(module: torch.nn.Module) -> bytes:
 def save_model_folder(
     path: Path,
     architecture: str,
-    generator: StyleGenerator,
+    generator: StyleGenerator | torch.nn.Module,
     styles: list[dict[str, str]],
     discriminator: Discriminator | None = None,
     extra: dict[str, Any] | None = None,
@@ -51,7 +53,7 @@ def save_model_folder(
         "format_version": MODEL_FORMAT,
         "package": "polystyle",
         "package_version": __version__,
-        "kind": "synthesis",
+        "kind": getattr(generator, "kind", "synthesis"),
         "architecture": architecture,
         "config": generator.config.to_dict(),
         "styles": styles,
@@ -92,9 +94,30 @@ def read_model_json(path: Path) -> dict[str, Any]:
 
 def load_generator(path: Path, device: torch.device | str = "cpu") -> tuple[StyleGenerator, dict]:
     meta = read_model_json(path)
+    _expect_kind(path, meta, "synthesis")
     generator = build_generator(meta["architecture"], meta["config"])
     generator.load_state_dict(load_file(str(Path(path) / GENERATOR_FILE)))
     return generator.to(device).eval().requires_grad_(False), meta
+
+
+def load_translator(path: Path, device: torch.device | str = "cpu") -> tuple[StarGANLite, dict]:
+    meta = read_model_json(path)
+    _expect_kind(path, meta, "translation")
+    cls = ARCHITECTURES.get(meta["architecture"])
+    translator = cls(cls.Config.from_dict(meta["config"]))
+    translator.load_state_dict(load_file(str(Path(path) / GENERATOR_FILE)))
+    return translator.to(device).eval().requires_grad_(False), meta
+
+
+def _expect_kind(path: Path, meta: dict[str, Any], kind: str) -> None:
+    found = meta.get("kind", "synthesis")
+    if found != kind:
+        use = (
+            "`polystyle transfer` / TranslationPipeline"
+            if found == "translation"
+            else "`polystyle generate` / SynthesisPipeline"
+        )
+        raise ModelFolderError(f"{path} holds a {found} model, not a {kind} model; use {use}")
 
 
 def load_encoder(path: Path, device: torch.device | str = "cpu") -> StyleEncoder | None:

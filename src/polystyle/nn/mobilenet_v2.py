@@ -13,6 +13,7 @@ spatially pooled activations, so its values are not comparable with published LP
 
 from __future__ import annotations
 
+import copy
 import functools
 
 import torch
@@ -115,6 +116,13 @@ def load_mobilenet_v2() -> MobileNetV2:
     return model.eval()
 
 
+@functools.lru_cache(maxsize=2)
+def _model_on(device: str) -> MobileNetV2:
+    """The frozen model on a device (a copy for accelerators; the CPU one is shared)."""
+    model = load_mobilenet_v2()
+    return model if device == "cpu" else copy.deepcopy(model).to(device)
+
+
 def imagenet_logits(images: torch.Tensor, batch: int = 64) -> torch.Tensor:
     """ImageNet logits N x 1000 for uint8 images, preprocessed as torchvision's classifiers are.
 
@@ -156,6 +164,16 @@ def features(images: torch.Tensor, size: int | None = None, batch: int = 64) -> 
     return torch.cat(vectors)
 
 
+def stage_maps(pixels: torch.Tensor, stages: tuple[int, ...] = FEATURE_STAGES[:3]) -> list:
+    """Differentiable activation maps of float pixels in [0, 255] (N x 1|3 x H x W), each
+    unit-normalised across channels at every location: the input of a perceptual loss.
+    The default stops at stride 16, which keeps the cost low at 64 px."""
+    if pixels.shape[1] == 1:
+        pixels = pixels.expand(-1, 3, -1, -1)
+    stages_out = _model_on(str(pixels.device)).stage_outputs(_normalise(pixels), stages)
+    return [F.normalize(stage, dim=1, eps=1e-10) for stage in stages_out]
+
+
 def feature_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Per-pair distance (shape N) between `features` vectors: in [0, 4], 0 for equal images.
 
@@ -195,6 +213,6 @@ def _classification_crop(images: torch.Tensor) -> torch.Tensor:
 
 def _normalise(pixels: torch.Tensor) -> torch.Tensor:
     """Float [0, 255] pixels to the ImageNet-normalised input the weights were trained on."""
-    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1) * 255
-    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1) * 255
+    mean = torch.tensor(IMAGENET_MEAN, device=pixels.device).view(1, 3, 1, 1) * 255
+    std = torch.tensor(IMAGENET_STD, device=pixels.device).view(1, 3, 1, 1) * 255
     return (pixels - mean) / std

@@ -27,6 +27,7 @@ from polystyle.fileio import atomic_write_bytes, atomic_write_json
 from polystyle.losses import get_loss
 from polystyle.registry import ARCHITECTURES
 from polystyle.training.trainer import Trainer
+from polystyle.training.translation import TranslationTrainer, is_translation
 
 CONFIG_FILE = "config.yaml"
 RUN_FILE = "run.json"
@@ -67,6 +68,14 @@ def check_components(config: RunConfig) -> None:
     build_augment(config.augment)
 
 
+def make_trainer(
+    config: RunConfig, folder: StyleFolder, run_dir: Path, stream: TextIO | None = None
+) -> Trainer:
+    """The synthesis Trainer, or the TranslationTrainer for a translation architecture."""
+    cls = TranslationTrainer if is_translation(config.model.architecture) else Trainer
+    return cls(config, folder, run_dir, stream)
+
+
 def _run_id(data: str) -> str:
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(data).name or data)[:40]
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
@@ -101,7 +110,7 @@ def start_run(
             "styles": folder.style_names,
         },
     )
-    trainer = Trainer(config, folder, run_dir, stream)
+    trainer = make_trainer(config, folder, run_dir, stream)
     _report_problems(folder, trainer)
     trainer.progress.message(
         f"run {run_dir}: {len(folder.styles)} styles, {len(trainer.images)} training images "
@@ -119,7 +128,7 @@ def resume_run(
     run_dir = Path(run_dir)
     config, folder = _open_run(run_dir, overrides or [])
     atomic_write_bytes(run_dir / CONFIG_FILE, config.to_yaml().encode())
-    trainer = Trainer(config, folder, run_dir, stream)
+    trainer = make_trainer(config, folder, run_dir, stream)
     trainer.resume()
     trainer.progress.message(
         f"resumed {run_dir} at step {trainer.state.step} ({trainer.state.kimg:.1f} kimg)"
@@ -197,6 +206,6 @@ def export_run(run_dir: Path, out: Path | None = None) -> Path:
     """Write the model folder from the run's latest checkpoint."""
     run_dir = Path(run_dir)
     config, folder = _open_run(run_dir, [])
-    trainer = Trainer(config, folder, run_dir)
+    trainer = make_trainer(config, folder, run_dir)
     trainer.resume()
     return trainer.export(out or run_dir / "model")

@@ -60,30 +60,14 @@ class Trainer:
         num_styles = len(folder.styles)
         spec = {"size": folder.size, "channels": folder.channels, "num_styles": num_styles}
         torch.manual_seed(config.train.seed)
-        self.G = build_generator(config.model.architecture, {**config.model.generator, **spec})
-        self.D = Discriminator(DiscriminatorConfig(**spec, **config.model.discriminator))
-        self.E = (
-            StyleEncoder(
-                StyleEncoderConfig(
-                    **spec, embedding_dim=self.G.embedding_dim, **config.model.encoder
-                )
-            ).to(self.device)
-            if config.loss.style_reconstruction_weight > 0
-            else None
-        )
-        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        self.G.to(self.device)
-        self.D.to(self.device)
-        self.G_ema.to(self.device)
+        self._build_networks(spec)
         self.state = TrainState()
         self.rng = torch.Generator().manual_seed(config.train.seed)
-        self.opt_g = self._adam(self.G, config.optim.g_lr)
-        self.opt_d = self._adam(self.D, config.optim.d_lr)
-        self.opt_e = self._adam(self.E, config.optim.g_lr) if self.E is not None else None
         self.loss = get_loss(config.loss.name)
         self.augment = build_augment(config.augment)
         train = folder.indices("train") or list(range(len(folder)))
         order = sorted(train, key=lambda i: int(folder.labels[i]))
+        self.train_order = order  # position in self.images -> index in the folder
         self.images = folder.images[order].to(self.device)
         self.labels = folder.labels[order].to(self.device)
         counts = torch.bincount(self.labels.cpu(), minlength=num_styles)
@@ -99,6 +83,29 @@ class Trainer:
         self.progress = Progress(stream)
         self._stop_reason: str | None = None
         self._last_checkpoint_time = time.monotonic()
+
+    def _build_networks(self, spec: dict[str, int]) -> None:
+        """G, D, the optional style encoder E, the EMA copy of G and their optimizers."""
+        config = self.config
+        self.G = build_generator(config.model.architecture, {**config.model.generator, **spec})
+        self.D = Discriminator(DiscriminatorConfig(**spec, **config.model.discriminator))
+        self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
+        self._place_networks()
+
+    def _encoder(self, spec: dict[str, int]) -> StyleEncoder:
+        config = StyleEncoderConfig(
+            **spec, embedding_dim=self.G.embedding_dim, **self.config.model.encoder
+        )
+        return StyleEncoder(config)
+
+    def _place_networks(self) -> None:
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        for module in (self.G, self.D, self.G_ema, self.E):
+            if module is not None:
+                module.to(self.device)
+        self.opt_g = self._adam(self.G, self.config.optim.g_lr)
+        self.opt_d = self._adam(self.D, self.config.optim.d_lr)
+        self.opt_e = self._adam(self.E, self.config.optim.g_lr) if self.E is not None else None
 
     # -- state ---------------------------------------------------------------------------
 
@@ -224,10 +231,34 @@ class Trainer:
         if e_losses is not None and g_ok:
             self.opt_e.step()
 
-        update_ema(self.G_ema, self.G, self.ema_beta)
+        self._advance()
         self.G.track_style_means(z, styles, labels)
+        return {
+            **self._adversarial_record(d_loss, d_ok, g_loss, g_ok, d_real, d_fake, r1, d_cls),
+            "g_style_ce": float(g_cls.detach()),
+            "g_mode_seeking": float(g_ms.detach()),
+            "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
+            "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
+        }
+
+    def _advance(self) -> None:
+        """End of a step: EMA update and counters."""
+        update_ema(self.G_ema, self.G, self.ema_beta)
         self.state.step += 1
-        self.state.images_seen += cfg.train.batch
+        self.state.images_seen += self.config.train.batch
+
+    @staticmethod
+    def _adversarial_record(
+        d_loss: torch.Tensor,
+        d_ok: bool,
+        g_loss: torch.Tensor,
+        g_ok: bool,
+        d_real: torch.Tensor,
+        d_fake: torch.Tensor,
+        r1: float,
+        d_cls: torch.Tensor,
+    ) -> dict[str, float]:
+        """The per-step numbers every trainer logs; a skipped update logs NaN."""
         return {
             "d_loss": float(d_loss.detach()) if d_ok else math.nan,
             "g_loss": float(g_loss.detach()) if g_ok else math.nan,
@@ -235,10 +266,6 @@ class Trainer:
             "d_fake": float(d_fake.detach().mean()),
             "r1": r1,
             "d_style_ce": float(d_cls.detach()),
-            "g_style_ce": float(g_cls.detach()),
-            "g_mode_seeking": float(g_ms.detach()),
-            "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
-            "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
 
     def _encoder_losses(
@@ -384,6 +411,15 @@ class Trainer:
         self.event("samples", path=str(path))
         return path
 
+    def training_record(self) -> dict[str, Any]:
+        """What model.json records about the training that made the model."""
+        return {
+            "step": self.state.step,
+            "kimg": round(self.state.kimg, 3),
+            "run": str(self.run_dir),
+            "data": str(self.folder.root),
+        }
+
     def export(self, path: Path) -> Path:
         styles = [{"name": s.name, "description": s.description} for s in self.folder.styles]
         return save_model_folder(
@@ -393,14 +429,7 @@ class Trainer:
             styles,
             discriminator=self.D,
             encoder=self.E,
-            extra={
-                "training": {
-                    "step": self.state.step,
-                    "kimg": round(self.state.kimg, 3),
-                    "run": str(self.run_dir),
-                    "data": str(self.folder.root),
-                }
-            },
+            extra={"training": self.training_record()},
         )
 
     # -- signals -------------------------------------------------------------------------

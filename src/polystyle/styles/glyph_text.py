@@ -1,0 +1,84 @@
+"""Text -> glyph tiles in a source font, the input of `polystyle transfer --text`.
+
+A glyph model translates one character image at a time; any character the source font can
+draw works, including characters the model never saw. The source font is a font file the
+user names, or the Debian font behind one of the built-in fonts-cjk styles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from polystyle.data.builtin.fonts_cjk import FONT_STYLES, find_font, font_cmap
+from polystyle.data.builtin.glyphs import GlyphRenderer
+from polystyle.errors import ConfigError
+
+MAX_TEXT_CHARS = 64
+DEFAULT_SOURCE_STYLE = "hei"
+
+
+@dataclass(frozen=True)
+class GlyphFont:
+    path: Path
+    index: int = 0
+
+    def render_line(self, text: str, size: int) -> list[torch.Tensor]:
+        """One uint8 `1 x size x size` tile per character; whitespace gives a blank tile."""
+        text = text.strip()
+        if not text or len(text) > MAX_TEXT_CHARS or "\n" in text:
+            raise ConfigError(
+                f"--text: give one line of 1 to {MAX_TEXT_CHARS} characters (got {len(text)})"
+            )
+        cmap = font_cmap(self.path, self.index)
+        missing = sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+        if missing:
+            raise ConfigError(
+                f"--text: the source font {self.path.name} has no glyph for "
+                f"{''.join(missing)!r}; pass --font with a font that has them"
+            )
+        renderer = GlyphRenderer(str(self.path), self.index, size)
+        blank = torch.full((1, size, size), 255, dtype=torch.uint8)
+        tiles = []
+        for ch in text:
+            image = None if ch.isspace() else renderer.render(ch)
+            tiles.append(blank if image is None else torch.from_numpy(np.array(image))[None])
+        return tiles
+
+
+def glyph_font_for(
+    font: str | Path | None, source_style: str | None, style_names: list[str]
+) -> GlyphFont:
+    """The font to draw source characters with: `font` if given, else the built-in font of
+    `source_style` (default hei, else the model's first built-in font style)."""
+    if font is not None:
+        path = Path(font)
+        if not path.is_file():
+            raise ConfigError(f"--font {font}: no such file; pass a .ttf, .otf or .ttc file")
+        return GlyphFont(path)
+    by_name = {style.name: style for style in FONT_STYLES}
+    if source_style is None:
+        known = [name for name in style_names if name in by_name]
+        source_style = DEFAULT_SOURCE_STYLE if DEFAULT_SOURCE_STYLE in known else None
+        source_style = source_style or (known[0] if known else None)
+    if source_style is None or source_style not in by_name:
+        raise ConfigError(
+            "--text needs a font to draw the source characters: this model's styles are not "
+            f"built-in fonts ({', '.join(by_name)}); pass --font FILE.ttf"
+        )
+    style = by_name[source_style]
+    path = find_font(style.filename)
+    if path is None:
+        raise ConfigError(
+            f"--text: the {source_style} font ({style.filename}) is not installed; "
+            f"`apt-get install -y {style.package}`, or pass --font FILE.ttf"
+        )
+    return GlyphFont(path, style.index)
+
+
+def compose_line(tiles: list[torch.Tensor]) -> torch.Tensor:
+    """Tiles side by side (C x H x W each, same height) -> one C x H x sum(W) image."""
+    return torch.cat(tiles, dim=-1)

@@ -1,0 +1,250 @@
+"""The translator (stargan-lite): paired and unpaired training, the pipeline, text, limits."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from polystyle.cli import main
+from polystyle.config.run import load_run_config
+from polystyle.data import StyleFolder
+from polystyle.data.builtin import build_dataset
+from polystyle.data.builtin.fonts_cjk import load_charlist
+from polystyle.errors import ConfigError
+from polystyle.models.base import build_generator
+from polystyle.models.folder import ModelFolderError, load_generator
+from polystyle.pipelines.translation import MAX_SIDE, TranslationPipeline
+from polystyle.training.run import resume_run, start_run
+from tests.conftest import TINY_TRANSLATE, toy_pairs
+from tests.integration.test_training import all_state
+
+
+def tiny(*extra: str):
+    return load_run_config("translate-64", [*TINY_TRANSLATE, *extra])
+
+
+@pytest.fixture(scope="module")
+def paired_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny paired translator trained long enough to learn solid -> outline."""
+    tmp = tmp_path_factory.mktemp("paired")
+    data = toy_pairs(tmp / "data", stems=64)
+    config = tiny("train.batch=16", "optim.g_lr=0.002", "optim.d_lr=0.002")
+    result = start_run(str(data), config, tmp, name="run", stream=io.StringIO(), max_steps=250)
+    return data, result.model_dir
+
+
+def held_out(data: Path) -> list[str]:
+    folder = StyleFolder.open(data, tiny().data)
+    return sorted({folder.records[i].stem for i in folder.indices("test")})
+
+
+def pixels(path: Path | Image.Image) -> np.ndarray:
+    image = path if isinstance(path, Image.Image) else Image.open(path)
+    return np.asarray(image.convert("L"), dtype=np.float64) / 255
+
+
+def rmse(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.sqrt(((a - b) ** 2).mean()))
+
+
+def mean_rmse(images: list, truths: list) -> float:
+    """Mean RMSE over pairs (PIL images or paths on either side)."""
+    assert len(images) == len(truths)
+    return float(np.mean([rmse(pixels(a), pixels(b)) for a, b in zip(images, truths, strict=True)]))
+
+
+def files(data: Path, style: str, stems: list[str]) -> list[Path]:
+    return [data / style / f"{s}.png" for s in stems]
+
+
+def test_paired_translator_beats_the_identity_baseline_on_held_out_pairs(
+    paired_model: tuple[Path, Path],
+) -> None:
+    data, model = paired_model
+    meta = json.loads((model / "model.json").read_text())
+    assert meta["kind"] == "translation" and meta["training"]["pairing"] == "paired"
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
+    stems = held_out(data)
+    assert len(stems) >= 5
+    out = pipe(files(data, "solid", stems), to="outline")
+    model_error = mean_rmse(out.images, files(data, "outline", stems))
+    identity_error = mean_rmse(files(data, "solid", stems), files(data, "outline", stems))
+    assert model_error < 0.7 * identity_error, (model_error, identity_error)
+
+
+def test_strength_zero_keeps_the_input_and_strength_one_moves_to_the_target(
+    paired_model: tuple[Path, Path],
+) -> None:
+    data, model = paired_model
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
+    stems = held_out(data)
+    sources = files(data, "solid", stems)
+    to_input = mean_rmse(pipe(sources, to="outline", strength=0.0).images, sources)
+    moved_to_input = mean_rmse(pipe(sources, to="outline", strength=1.0).images, sources)
+    assert to_input < 0.5 * moved_to_input, (to_input, moved_to_input)
+
+
+def test_reference_guided_codes_reach_the_reference_style(
+    paired_model: tuple[Path, Path],
+) -> None:
+    data, model = paired_model
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
+    stems = held_out(data)
+    train_stems = sorted(set(p.stem for p in (data / "outline").iterdir()) - set(stems))
+    references = files(data, "outline", train_stems[:8])
+    out = pipe(files(data, "solid", stems), reference=references)
+    assert out.weights["outline"] > 0.5
+    by_reference = mean_rmse(out.images, files(data, "outline", stems))
+    identity = mean_rmse(files(data, "solid", stems), files(data, "outline", stems))
+    assert by_reference < 0.8 * identity, (by_reference, identity)
+
+
+def test_same_inputs_give_same_pixels_and_seeds_are_per_output(
+    paired_model: tuple[Path, Path],
+) -> None:
+    data, model = paired_model
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
+    source = data / "solid" / "000.png"
+    a = pipe(source, to="outline", seeds=[3, 4])
+    b = pipe([source], to="outline", seeds=[3])
+    assert torch.equal(a.tensors[0], b.tensors[0])
+    assert len(a.tensors) == 2 and a.seeds == [3, 4]
+
+
+def test_any_size_input_is_padded_and_cropped_back_and_large_inputs_are_refused(
+    paired_model: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, model = paired_model
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
+    odd = Image.new("L", (21, 13), 255)
+    out = pipe(odd, to="outline", size="native")
+    assert out.images[0].size == (21, 13)
+    assert pipe(odd, to="outline").images[0].size == (16, 10)  # longer side -> training size
+    huge = Image.new("L", (MAX_SIDE + 8, 8), 255)
+    with pytest.raises(ConfigError, match=f"{MAX_SIDE} px limit"):
+        pipe(huge, to="outline", size="native")
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("hello")
+    with pytest.raises(ConfigError, match=r"notes\.png: content is not a readable image"):
+        pipe(not_image, to="outline")
+    with pytest.raises(ConfigError, match="exactly one target"):
+        pipe(odd, to="outline", prompt="bold")
+    with pytest.raises(ConfigError, match="unknown style"):
+        pipe(odd, to="cursive")
+    with pytest.raises(ConfigError, match="strength"):
+        pipe(odd, to="outline", strength=1.5)
+
+
+def test_model_kinds_do_not_mix(paired_model: tuple[Path, Path]) -> None:
+    _, model = paired_model
+    with pytest.raises(ModelFolderError, match="translation model"):
+        load_generator(model)
+    with pytest.raises(ConfigError, match="--task translate"):
+        build_generator("stargan-lite", {})
+
+
+def test_unpaired_training_uses_cycle_and_diversity_losses(tmp_path: Path) -> None:
+    data = toy_pairs(tmp_path / "data", stems=16)
+    config = tiny("loss.pairing=unpaired")
+    result = start_run(str(data), config, tmp_path, name="u", stream=io.StringIO(), max_steps=4)
+    meta = json.loads((result.model_dir / "model.json").read_text())
+    assert meta["training"]["pairing"] == "unpaired"
+    rows = [
+        json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()
+    ]
+    assert {"cycle", "mode_seeking", "style_reconstruction"} <= rows[-1].keys()
+    assert "l1" not in rows[-1]
+    out = TranslationPipeline.from_pretrained(result.model_dir, device="cpu")(
+        data / "solid" / "000.png", to="outline", seeds=range(2)
+    )
+    assert [t.shape for t in out.tensors] == [(1, 16, 16)] * 2
+
+
+def test_paired_mode_needs_shared_stems(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for style in ("a", "b"):
+        (data / style).mkdir(parents=True)
+        for i in range(4):
+            Image.new("L", (16, 16), 40 * i).save(data / style / f"{style}{i}.png")
+    with pytest.raises(ConfigError, match="shared between styles"):
+        start_run(str(data), tiny("loss.pairing=paired"), tmp_path, name="p", max_steps=1)
+
+
+def test_translator_resume_is_bit_exact(tmp_path: Path) -> None:
+    data = toy_pairs(tmp_path / "data", stems=16)
+    config = tiny("loss.r1_interval=2")
+    quiet = io.StringIO()
+    start_run(str(data), config, tmp_path, name="straight", stream=quiet, max_steps=4)
+    start_run(str(data), config, tmp_path, name="split", stream=quiet, max_steps=2)
+    resume_run(tmp_path / "split", stream=quiet, max_steps=2)
+    straight, split = all_state(tmp_path / "straight"), all_state(tmp_path / "split")
+    assert straight.keys() == split.keys()
+    assert [k for k in straight if not torch.equal(straight[k], split[k])] == []
+    assert any(k.startswith("opt_e.state") for k in straight)
+
+
+def test_cli_trains_and_transfers_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data = toy_pairs(tmp_path / "data", stems=16)
+    flags = [f"--set={o}" for o in TINY_TRANSLATE]
+    code = main(
+        [
+            "train",
+            str(data),
+            "--task",
+            "translate",
+            "--out",
+            str(tmp_path / "runs"),
+            "--name",
+            "t",
+            "--kimg",
+            "0.032",
+            "--json",
+            *flags,
+        ]
+    )
+    assert code == 0
+    model = Path(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["model"])
+    out = tmp_path / "out"
+    code = main(
+        [
+            "transfer",
+            str(model),
+            "--input",
+            str(data / "solid"),
+            "--to",
+            "outline",
+            "--seeds",
+            "0-1",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
+    assert code == 0
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert len(files) == 32 and all(Path(f).is_file() for f in files)
+    assert main(["transfer", str(model), "--input", str(tmp_path / "nope"), "--to", "outline"]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    assert main(["train", str(data), "--task", "translate", "--preset", "cpu-32"]) == 2
+    assert "does not match model.architecture" in capsys.readouterr().err
+
+
+def test_text_renders_characters_never_seen_in_training(tmp_path: Path) -> None:
+    root, _ = build_dataset("fonts-cjk", tmp_path / "fc", size=16, limit=12)
+    config = tiny("data.test_fraction=0.05")
+    result = start_run(str(root), config, tmp_path, name="g", stream=io.StringIO(), max_steps=2)
+    trained = {p.stem for p in (root / "hei").iterdir()}
+    unseen = next(ch for ch in load_charlist()[200:] if f"u{ord(ch):04x}" not in trained)
+    pipe = TranslationPipeline.from_pretrained(result.model_dir, device="cpu")
+    line = pipe.render_text(f"{unseen} {unseen}", to="kai", seeds=[0, 1])
+    assert [t.shape for t in line.tensors] == [(1, 16, 48)] * 2
+    with pytest.raises(ConfigError, match="no glyph for"):
+        pipe.render_text("a\U0001f600", to="kai")
+    with pytest.raises(ConfigError, match="one line of 1 to"):
+        pipe.render_text("", to="kai")
