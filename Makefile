@@ -25,8 +25,10 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
 bench: install fonts
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/data_load.py
 	$(BIN)/python benchmarks/train_throughput.py
+	$(BIN)/python benchmarks/transfer_latency.py
 
 install: $(STAMP)
 

@@ -23,13 +23,13 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import time
 from pathlib import Path
 
 import torch
 from PIL import Image, ImageDraw
 
+from budget import images_per_second
 from polystyle.config.run import load_run_config
 from polystyle.data import StyleFolder
 from polystyle.data.builtin import build_dataset
@@ -51,19 +51,12 @@ QUIET = [
 
 
 def throughput(overrides: list[str], folder: StyleFolder, work: Path) -> float:
-    """Median images/s over timed blocks of full training steps, after a warm-up."""
+    """Median images/s (wall clock) of full training steps, after a warm-up."""
     config = load_run_config("cpu-64", overrides + QUIET)
     trainer = Trainer(config, folder, work / "throughput", stream=io.StringIO())
-    for _ in range(5):
-        trainer.train_step()
-    blocks = []
-    for _ in range(3):
-        started = time.perf_counter()
-        for _ in range(15):
-            trainer.train_step()
-        blocks.append(15 * config.train.batch / (time.perf_counter() - started))
+    speed = images_per_second(trainer, config.train.batch)
     shutil.rmtree(work / "throughput")
-    return statistics.median(blocks)
+    return speed
 
 
 def evaluate_model(model: Path, folder: StyleFolder, n: int) -> dict:

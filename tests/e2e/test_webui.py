@@ -1,9 +1,10 @@
 """The web UI in headless Chromium against a real `polystyle serve` process.
 
-One server for the module (a models folder with a tiny trained model, an API token set), one
-browser. Needs Debian's `chromium` and `chromium-driver` and the `selenium` package; Selenium
-Manager is kept offline (SE_OFFLINE) and pointed at those binaries, so nothing is downloaded.
-Screenshots go to the test's tmp folder and, when POLYSTYLE_ARTIFACTS is set, are copied there.
+One server for the module (a models folder with a tiny synthesis model and a tiny
+translation model, an API token set), one browser. Needs Debian's `chromium` and
+`chromium-driver` and the `selenium` package; Selenium Manager is kept offline (SE_OFFLINE)
+and pointed at those binaries, so nothing is downloaded. Screenshots go to the test's tmp
+folder and, when POLYSTYLE_ARTIFACTS is set, are copied there.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.conftest import TINY_TRAIN, toy_shapes
+from tests.conftest import TINY_TRAIN, toy_pairs, toy_shapes
 from tests.e2e.test_train_cli import tiny_model
+from tests.integration.test_translation import tiny_translator
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -71,13 +73,15 @@ def _get(url: str) -> tuple[int, bytes]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`polystyle serve` on a free loopback port, models folder holding the tiny model `toy`."""
+    """`polystyle serve` on a free loopback port, models folder holding the tiny synthesis
+    model `toy` and the tiny translation model `toy-pairs`."""
     root = tmp_path_factory.mktemp("webui-server")
     models = root / "models"
     models.mkdir()
     with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse cache is not set yet
         patch.setenv("POLYSTYLE_CACHE_DIR", str(root / "cache"))
         shutil.copytree(tiny_model(root / "train"), models / "toy")
+        shutil.copytree(tiny_translator(root / "translate"), models / "toy-pairs")
     port = _free_port()
     env = {
         **os.environ,
@@ -356,37 +360,65 @@ def test_interpolate_shows_an_animation(server: str, browser: WebDriver, shots: 
     _no_page_errors(browser)
 
 
-def test_transfer_says_it_is_not_available(server: str, browser: WebDriver, shots: Path) -> None:
-    _open(browser, server)
+def test_transfer_restyles_an_uploaded_image_and_keeps_it_in_the_gallery(
+    server: str, browser: WebDriver, shots: Path, tmp_path: Path
+) -> None:
+    wait = _open(browser, server)
+    image = toy_pairs(tmp_path / "pairs", stems=1) / "solid" / "000.png"
     browser.find_element(By.ID, "tab-transfer").click()
-    browser.find_element(By.CSS_SELECTOR, 'input[name="transfer-source"][value="text"]').click()
-    browser.find_element(By.ID, "transfer-text").send_keys("abc")
-    _set_range(browser, "transfer-strength", 0.5)
+    wait.until(lambda d: Select(d.find_element(By.ID, "transfer-style")).options)
+    assert Select(browser.find_element(By.ID, "transfer-model")).first_selected_option.text == (
+        "toy-pairs"
+    )
+    assert "outline, solid" in _text(browser, "transfer-model-help")
+    # Not a glyph model: text input is offered only by models with a built-in font style.
+    text = browser.find_element(By.CSS_SELECTOR, 'input[name="transfer-source"][value="text"]')
+    assert not text.is_enabled()
+    browser.find_element(By.ID, "transfer-image").send_keys(str(image))
+    Select(browser.find_element(By.ID, "transfer-style")).select_by_value("outline")
+    _set_range(browser, "transfer-strength", 0.75)
+    assert _text(browser, "transfer-strength-value") == "0.75"
+    seeds = browser.find_element(By.ID, "transfer-seeds")
+    seeds.clear()
+    seeds.send_keys("0-1")
     browser.find_element(By.ID, "transfer-button").click()
-    message = _wait_message(browser, "transfer-message", "not available in this version")
-    assert "notice" in browser.find_element(By.ID, "transfer-message").get_attribute("class")
-    assert "The server says" in message
+    message = _wait_message(browser, "transfer-message", "2 images", "How to fix")
+    assert "Target: outline 100%" in message, message
+    images = browser.find_elements(By.CSS_SELECTOR, "#transfer-images img")
+    assert len(images) == 2
+    assert all(browser.execute_script("return arguments[0].naturalWidth", i) > 0 for i in images)
     browser.save_screenshot(str(shots / "01-transfer.png"))
+
+    browser.find_element(By.ID, "tab-gallery").click()
+    entry = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#gallery li"))
+    assert "Transferred images from toy-pairs" in entry.text
+    assert "image 000.png" in entry.text and "strength 0.75" in entry.text, entry.text
+    browser.save_screenshot(str(shots / "02-gallery.png"))
+    entry.find_element(By.XPATH, ".//button[contains(., 'Use these settings')]").click()
+    assert browser.find_element(By.ID, "panel-transfer").is_displayed()
+    assert browser.find_element(By.ID, "transfer-strength").get_attribute("value") == "0.75"
+    assert "000.png" in _text(browser, "transfer-message")
     _no_page_errors(browser)
 
 
-def test_transfer_of_an_image_offers_the_reference_route(
+def test_transfer_errors_name_the_problem(
     server: str, browser: WebDriver, shots: Path, tmp_path: Path
 ) -> None:
     _open(browser, server)
-    image = toy_shapes(tmp_path / "toy", per_style=1) / "circle" / "000.png"
+    fake = tmp_path / "notes.png"
+    fake.write_text("not an image")
     browser.find_element(By.ID, "tab-transfer").click()
-    browser.find_element(By.ID, "transfer-image").send_keys(str(image))
+    browser.find_element(By.ID, "transfer-image").send_keys(str(fake))
     browser.find_element(By.ID, "transfer-button").click()
-    _wait_message(browser, "transfer-message", "not available in this version")
-    browser.find_element(By.XPATH, '//button[contains(., "this image\'s style")]').click()
-    assert browser.find_element(By.ID, "panel-generate").is_displayed()
-    assert browser.find_element(
-        By.CSS_SELECTOR, 'input[name="gen-source"][value="reference"]'
-    ).is_selected()
-    browser.find_element(By.ID, "generate-button").click()
-    _wait_message(browser, "generate-message", "8 images", "How to fix")
-    assert "8 images" in _text(browser, "generate-message")
+    message = _wait_message(browser, "transfer-message", "How to fix")
+    assert "not a readable image" in message, message
+    assert browser.find_element(By.ID, "transfer-message").get_attribute("role") == "alert"
+    browser.save_screenshot(str(shots / "01-not-an-image.png"))
+    # The translation model at the top: Generate says where it belongs.
+    Select(browser.find_element(By.ID, "model")).select_by_value("toy-pairs")
+    browser.find_element(By.ID, "tab-generate").click()
+    _wait_message(browser, "generate-message", "translation model")
+    _no_page_errors(browser)
 
 
 def _zip_of_styles(folder: Path, out: Path) -> Path:
@@ -521,3 +553,5 @@ def test_json_answers_of_the_api_used_by_the_page(server: str) -> None:
     status, body = _get(f"{server}/v1/models/toy")
     assert status == 200
     assert [s["name"] for s in json.loads(body)["styles"]] == ["circle", "square"]
+    kinds = {m["id"]: m["kind"] for m in models}
+    assert kinds["toy"] == "synthesis" and kinds["toy-pairs"] == "translation"

@@ -1,7 +1,8 @@
 """The HTTP API against real `polystyle serve` processes on loopback ports.
 
-One server for most tests (a tiny trained model `toy`, an API token, a 1 MiB upload limit);
-the restart test runs its own pair of servers on another models folder. The client is plain
+One server for most tests (a tiny synthesis model `toy`, tiny translation models `pairs` and
+`glyphs`, an API token, a 1 MiB upload limit); the restart test runs its own pair of servers on
+another models folder. The client is plain
 urllib, so what is tested is the bytes on the wire.
 """
 
@@ -22,7 +23,7 @@ import urllib.error
 import urllib.request
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import TINY_TRAIN, toy_shapes
+from tests.conftest import TINY_TRAIN, TINY_TRANSLATE, toy_shapes
 from tests.e2e.test_cli import polystyle
 from tests.e2e.test_train_cli import tiny_model
+from tests.integration.test_translation import tiny_glyph_model, tiny_translator
 
 pytest.importorskip("fastapi", reason="the HTTP API needs fastapi (pip install fastapi uvicorn)")
 
@@ -84,21 +86,31 @@ class Api:
         except urllib.error.HTTPError as exc:
             return Answer(exc.code, dict(exc.headers), exc.read())
 
-    def upload(self, content: bytes, name: str = "data.zip", auth: bool = True) -> Answer:
+    def form(
+        self,
+        path: str,
+        fields: dict[str, Any],
+        files: Sequence[tuple[str, str, bytes]] = (),
+        auth: bool = True,
+    ) -> Answer:
+        """POST a multipart form: text `fields`, and `files` as (field, file name, bytes)."""
         boundary = uuid.uuid4().hex
-        head = (
-            f"--{boundary}\r\n"
-            f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        )
-        form = head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
-        return self.call(
-            "POST",
-            "/v1/uploads",
-            data=form,
-            content_type=f"multipart/form-data; boundary={boundary}",
-            auth=auth,
-        )
+        parts = []
+        for name, value in fields.items():
+            head = f'Content-Disposition: form-data; name="{name}"\r\n\r\n'
+            parts.append(f"--{boundary}\r\n{head}".encode() + str(value).encode() + b"\r\n")
+        for name, file_name, content in files:
+            head = (
+                f'Content-Disposition: form-data; name="{name}"; filename="{file_name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            )
+            parts.append(f"--{boundary}\r\n{head}".encode() + content + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        content_type = f"multipart/form-data; boundary={boundary}"
+        return self.call("POST", path, data=body, content_type=content_type, auth=auth)
+
+    def upload(self, content: bytes, name: str = "data.zip", auth: bool = True) -> Answer:
+        return self.form("/v1/uploads", {}, [("file", name, content)], auth=auth)
 
     def wait_job(self, job_id: str, states: set[str], timeout: float = JOB_S) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -196,6 +208,8 @@ def api(workspace: Path, toy_model: Path) -> Iterator[Api]:
     models = workspace / "main" / "models"
     models.mkdir(parents=True)
     shutil.copytree(toy_model, models / "toy")
+    shutil.copytree(tiny_translator(workspace / "pairs"), models / "pairs")
+    shutil.copytree(tiny_glyph_model(workspace / "glyphs")[1], models / "glyphs")
     server = start_server(models, workspace / "cache", TOKEN, "--max-upload-mb", "1")
     yield server
     stop_server(server)
@@ -224,13 +238,23 @@ def assert_problem(answer: Answer, status: int, *words: str) -> dict[str, Any]:
 
 def test_list_and_get_models(api: Api) -> None:
     listed = api.call("GET", "/v1/models", auth=False).json()["models"]
-    assert [m["id"] for m in listed] == ["toy"]
+    assert {m["id"]: m["kind"] for m in listed} == {
+        "glyphs": "translation",
+        "pairs": "translation",
+        "toy": "synthesis",
+    }
     model = api.call("GET", "/v1/models/toy", auth=False).json()
     assert model["image"] == {"size": 16, "channels": 1}
     assert [s["name"] for s in model["styles"]] == ["circle", "square"]
     assert model["num_ws"] == len(model["layer_resolutions"]) > 1
     assert model["links"]["self"] == "/v1/models/toy" and "path" not in model
     assert_problem(api.call("GET", "/v1/models/nope"), 404, "nope")
+    pairs = api.call("GET", "/v1/models/pairs", auth=False).json()
+    assert pairs["architecture"] == "stargan-lite" and pairs["reference"] is True
+    assert [s["name"] for s in pairs["styles"]] == ["outline", "solid"]
+    assert pairs["text_source"] is None and "num_ws" not in pairs
+    assert pairs["training"]["pairing"] == "paired"
+    assert api.call("GET", "/v1/models/glyphs").json()["text_source"] == "hei"
 
 
 @pytest.mark.parametrize(
@@ -363,8 +387,105 @@ def test_evaluate_job_adds_metrics_to_the_model(api: Api) -> None:
     assert assert_problem(unknown, 400, "beauty")["field"] == "metrics"
 
 
-def test_transfer_is_an_honest_501(api: Api) -> None:
-    assert_problem(api.call("POST", "/v1/transfer", {}), 501, "not built yet")
+def transfer(api: Api, image: bytes | None = None, auth: bool = True, **fields: Any) -> Answer:
+    """POST /v1/transfer with `image` as the upload (when given) and text `fields`."""
+    files = [] if image is None else [("image", "input.png", image)]
+    return api.form("/v1/transfer", fields, files, auth=auth)
+
+
+def test_transfer_an_uploaded_image_as_png_and_json(api: Api) -> None:
+    square = png(Image.new("L", (40, 30), 0))
+    one = transfer(api, square, model="pairs", style="outline", seeds="3", auth=False)
+    assert one.status == 200, one.body  # rendering needs no token, as generate
+    assert one.headers["content-type"] == "image/png" and one.headers["x-seeds"] == "3"
+    image = Image.open(io.BytesIO(one.body))
+    assert image.size == (16, 12) and image.mode == "L"  # longer side -> training size
+    answer = transfer(
+        api, square, model="pairs", style="outline", seeds="3-4", strength=0.5, format="json"
+    ).json()
+    assert answer["model"] == "pairs" and answer["seeds"] == [3, 4]
+    assert answer["weights"] == {"outline": 1.0, "solid": 0.0} and answer["strength"] == 0.5
+    assert answer["size"] == [16, 12] and answer["channels"] == 1 and len(answer["images"]) == 2
+    full = transfer(api, square, model="pairs", style="outline", seeds="3", format="json").json()
+    assert base64.b64decode(full["images"][0]) == one.body
+    native = transfer(api, square, model="pairs", style="outline", size="native")
+    assert Image.open(io.BytesIO(native.body)).size == (40, 30)
+    grid = transfer(api, square, model="pairs", style="outline", seeds="0-3", format="grid")
+    assert Image.open(io.BytesIO(grid.body)).size == (2 * 18 + 2, 2 * 14 + 2)  # 2 x 2, 2 px gaps
+
+
+def test_transfer_to_a_blend_a_prompt_or_reference_images(api: Api) -> None:
+    square = png(Image.new("L", (16, 16), 0))
+    blend = transfer(
+        api, square, model="pairs", weights='{"outline": 3, "solid": 1}', format="json"
+    )
+    assert blend.json()["weights"] == {"outline": 0.75, "solid": 0.25}
+    prompt = transfer(api, square, model="pairs", prompt="outline", format="json").json()
+    assert set(prompt["prompt_weights"]) == set(prompt["similarities"]) == {"outline", "solid"}
+    assert prompt["weights"] == pytest.approx(prompt["prompt_weights"], abs=1e-4)
+    references = [("reference", f"r{i}.png", square) for i in range(2)]
+    guided = api.form(
+        "/v1/transfer",
+        {"model": "pairs", "format": "json"},
+        [("image", "in.png", square), *references],
+    )
+    assert guided.status == 200, guided.body
+    assert math.isclose(sum(guided.json()["weights"].values()), 1.0, abs_tol=1e-3)
+
+
+def test_transfer_a_line_of_text_with_a_glyph_model(api: Api) -> None:
+    line = transfer(api, model="glyphs", text="永 字", style="kai", seeds="0,1", format="json")
+    assert line.status == 200, line.body
+    answer = line.json()
+    assert answer["size"] == [48, 16] and len(answer["images"]) == 2  # 3 tiles per line
+    lacking = transfer(api, model="glyphs", text="a\U0001f600", style="kai")
+    assert assert_problem(lacking, 400, "no glyph for", "\U0001f600")["field"] == "text"
+    wrong_font = transfer(api, model="glyphs", text="a", style="kai", source_style="comic")
+    assert assert_problem(wrong_font, 400, "comic", "hei")["field"] == "source_style"
+
+
+@pytest.mark.parametrize(
+    ("fields", "content", "status", "field", "words"),
+    [
+        ({"model": "toy", "style": "circle"}, "image", 400, "model", ["synthesis", "translation"]),
+        ({"style": "cursive"}, "image", 400, "style", ["cursive", "outline, solid"]),
+        ({"weights": '{"outline": -1}'}, "image", 400, "weights", [">= 0"]),
+        ({"weights": "outline"}, "image", 422, "weights", ["JSON"]),
+        ({}, "image", 400, "style", ["no target style", "outline, solid"]),
+        ({"style": "outline", "prompt": "x"}, "image", 400, "style", ["style and prompt"]),
+        ({"style": "outline", "strength": 1.5}, "image", 422, "strength", ["strength"]),
+        ({"style": "outline", "size": "huge"}, "image", 400, "size", ["native"]),
+        ({"style": "outline", "seed": 3}, "image", 422, "seed", ["seed"]),
+        ({"style": "outline", "seeds": "0-999"}, "image", 400, "seeds", ["at most"]),
+        ({"style": "outline"}, "none", 400, "image", ["no content", "text"]),
+        ({"style": "outline", "text": "ab"}, "image", 400, "image", ["image and text"]),
+        ({"style": "outline", "text": "ab"}, "none", 400, "text", ["not built-in fonts"]),
+        ({"style": "outline"}, "not-image", 400, "image", ["not a readable image"]),
+        ({"style": "outline"}, "bomb", 413, "image", ["pixels"]),
+    ],
+)
+def test_transfer_mistakes_name_the_field(
+    api: Api, fields: dict[str, Any], content: str, status: int, field: str, words: list[str]
+) -> None:
+    uploads = {
+        "image": png(Image.new("L", (16, 16), 0)),
+        "not-image": b"<html>not an image</html>",
+        "bomb": png(Image.new("L", (5000, 5000), 255)),  # 25 M pixels in ~25 KB
+        "none": None,
+    }
+    answer = transfer(api, uploads[content], **{"model": "pairs", **fields})
+    assert assert_problem(answer, status, *words)["field"] == field
+
+
+def test_translation_models_are_refused_where_a_synthesis_model_is_needed(api: Api) -> None:
+    for path, body in [
+        ("/v1/generate", {"model": "pairs", "style": "outline"}),
+        ("/v1/interpolate", {"model": "pairs", "wheel": True, "seed": 0}),
+        ("/v1/explain", {"model": "pairs"}),
+        ("/v1/jobs", {"kind": "evaluate", "model": "pairs"}),
+    ]:
+        problem = assert_problem(api.call("POST", path, body), 400, "translation", "/v1/transfer")
+        assert problem["field"] == "model", path
 
 
 def test_mutating_endpoints_need_the_token(api: Api) -> None:
@@ -416,6 +537,21 @@ def test_training_job_on_an_upload_registers_its_model(api: Api, upload_id: str)
     assert stream.rstrip().endswith('data: {"state": "succeeded"}')
     taken = api.call("POST", "/v1/jobs", train_job(upload_id, 0.04, name="toy-job"))
     assert_problem(taken, 409, "toy-job")
+
+
+def test_a_translation_training_job_registers_a_translation_model(api: Api, upload_id: str) -> None:
+    job = train_job(
+        upload_id, 0.016, name="toy-translator", preset="translate-64", set=TINY_TRANSLATE
+    )
+    created = api.call("POST", "/v1/jobs", job)
+    assert created.status == 201, created.body
+    finished = api.wait_job(created.json()["id"], {"succeeded", "failed"})
+    assert finished["state"] == "succeeded", finished
+    assert api.call("GET", "/v1/models/toy-translator").json()["kind"] == "translation"
+    answer = transfer(
+        api, png(Image.new("L", (16, 16), 255)), model="toy-translator", style="square"
+    )
+    assert answer.status == 200, answer.body
 
 
 def test_job_requests_are_checked_before_queueing(api: Api, upload_id: str) -> None:

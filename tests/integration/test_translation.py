@@ -29,6 +29,23 @@ def tiny(*extra: str):
     return load_run_config("translate-64", [*TINY_TRANSLATE, *extra])
 
 
+def tiny_translator(root: Path, steps: int = 4) -> Path:
+    """A tiny paired translator (solid <-> outline, 16 px) trained for a few steps: enough to
+    load and render, in seconds; its model folder."""
+    data = toy_pairs(root / "data", stems=16)
+    quiet = io.StringIO()
+    return start_run(str(data), tiny(), root, name="run", stream=quiet, max_steps=steps).model_dir
+
+
+def tiny_glyph_model(root: Path) -> tuple[Path, Path]:
+    """A tiny translator on 12 fonts-cjk characters (16 px), so text input works with it:
+    (its training data, its model folder)."""
+    data, _ = build_dataset("fonts-cjk", root / "fc", size=16, limit=12)
+    config = tiny("data.test_fraction=0.05")
+    result = start_run(str(data), config, root, name="g", stream=io.StringIO(), max_steps=2)
+    return data, result.model_dir
+
+
 @pytest.fixture(scope="module")
 def paired_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A tiny paired translator trained long enough to learn solid -> outline."""
@@ -236,12 +253,10 @@ def test_cli_trains_and_transfers_a_folder(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_text_renders_characters_never_seen_in_training(tmp_path: Path) -> None:
-    root, _ = build_dataset("fonts-cjk", tmp_path / "fc", size=16, limit=12)
-    config = tiny("data.test_fraction=0.05")
-    result = start_run(str(root), config, tmp_path, name="g", stream=io.StringIO(), max_steps=2)
+    root, model = tiny_glyph_model(tmp_path)
     trained = {p.stem for p in (root / "hei").iterdir()}
     unseen = next(ch for ch in load_charlist()[200:] if f"u{ord(ch):04x}" not in trained)
-    pipe = TranslationPipeline.from_pretrained(result.model_dir, device="cpu")
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     line = pipe.render_text(f"{unseen} {unseen}", to="kai", seeds=[0, 1])
     assert [t.shape for t in line.tensors] == [(1, 16, 48)] * 2
     with pytest.raises(ConfigError, match="no glyph for"):

@@ -25,8 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--task",
         choices=["synthesis", "translate"],
-        default="synthesis",
-        help="synthesis: noise -> images (default); translate: image -> image (stargan-lite)",
+        help="synthesis: noise -> images; translate: image -> image (stargan-lite). Default: "
+        "what the preset's architecture does (auto preset: synthesis)",
     )
     budget = train.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float, help="stop after this much training time")
@@ -87,7 +87,7 @@ def run_train(args: argparse.Namespace) -> int:
         overrides.append(f"train.threads={args.threads}")
     preset = TRANSLATE_PRESET if args.task == "translate" and args.preset == "auto" else args.preset
     config = build_config(preset, overrides, args.device, args.seed, args.minutes, args.kimg)
-    if (args.task == "translate") != is_translation(config.model.architecture):
+    if args.task and (args.task == "translate") != is_translation(config.model.architecture):
         raise ConfigError(
             f"--task {args.task} does not match model.architecture="
             f"{config.model.architecture}; use --task translate with --preset {TRANSLATE_PRESET} "

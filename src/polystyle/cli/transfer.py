@@ -8,7 +8,7 @@ from pathlib import Path
 
 from polystyle.data.images import IMAGE_EXTENSIONS
 from polystyle.errors import ConfigError
-from polystyle.pipelines.translation import TranslationPipeline
+from polystyle.pipelines.translation import TranslationPipeline, parse_size
 from polystyle.sampling.seeds import parse_seeds
 from polystyle.styles.codes import parse_blend
 
@@ -64,10 +64,6 @@ def input_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def _size(text: str) -> int | str:
-    return int(text) if text.isdigit() else text
-
-
 def _target(args: argparse.Namespace) -> dict:
     to, weights = args.to, None
     if to and ("=" in to or "," in to):
@@ -80,7 +76,7 @@ def _target(args: argparse.Namespace) -> dict:
         "temperature": args.temperature,
         "strength": args.strength,
         "seeds": parse_seeds(args.seeds),
-        "size": _size(args.size),
+        "size": parse_size(args.size),
     }
 
 

@@ -48,6 +48,7 @@ class LossSection:
     # has file stems shared between styles. Paired: L1 + perceptual loss to the true target;
     # unpaired: cycle consistency, and `diversity_weight` as StarGAN v2's diversity loss.
     pairing: str = "auto"
+    adversarial_weight: float = 1.0  # 0 = a plain supervised translator (an ablation)
     l1_weight: float = 10.0
     perceptual_weight: float = 1.0
     cycle_weight: float = 1.0
@@ -61,6 +62,7 @@ class LossSection:
             self.style_class_weight,
             self.diversity_weight,
             self.style_reconstruction_weight,
+            self.adversarial_weight,
             self.l1_weight,
             self.perceptual_weight,
             self.cycle_weight,
@@ -68,7 +70,8 @@ class LossSection:
         if min(weights) < 0 or self.r1_interval < 1 or self.encoder_interval < 1:
             raise ConfigError(
                 "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.diversity_weight, "
-                "loss.style_reconstruction_weight, loss.l1_weight, loss.perceptual_weight, "
+                "loss.style_reconstruction_weight, loss.adversarial_weight, loss.l1_weight, "
+                "loss.perceptual_weight, "
                 "loss.cycle_weight must be >= 0 and loss.r1_interval, "
                 "loss.encoder_interval >= 1"
             )

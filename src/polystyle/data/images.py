@@ -110,7 +110,7 @@ def open_image(
                 image.draft("RGB" if image.mode != "L" else "L", (draft, draft))
             image.load()
             image = ImageOps.exif_transpose(image)
-            image = _to_l_or_rgb(image, background)
+            image = to_l_or_rgb(image, background)
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise _corrupt(exc) from exc
     return image, (width, height), source_mode
@@ -121,7 +121,7 @@ def decode_image(data: bytes, config: DataConfig) -> DecodedImage:
     image, (width, height), source_mode = open_image(
         data, config.max_pixels, config.background, draft=config.size
     )
-    fitted = _fit_square(image, config)
+    fitted = fit_square(image, config)
     pixels = np.asarray(fitted, dtype=np.uint8)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
@@ -142,7 +142,7 @@ def _corrupt(exc: Exception) -> ImageProblem:
     )
 
 
-def _to_l_or_rgb(image: Image.Image, background: int) -> Image.Image:
+def to_l_or_rgb(image: Image.Image, background: int) -> Image.Image:
     """Bring any Pillow mode to 8-bit "L" or "RGB"; transparency is composited on `background`."""
     mode = image.mode
     if mode in _HIGH_BIT_MODES:
@@ -165,7 +165,7 @@ def _to_l_or_rgb(image: Image.Image, background: int) -> Image.Image:
     return image.convert("RGB")
 
 
-def _fit_square(image: Image.Image, config: DataConfig) -> Image.Image:
+def fit_square(image: Image.Image, config: DataConfig) -> Image.Image:
     """`pad`: keep aspect, pad with the background; `crop`: fill the square, centre crop."""
     size = config.size
     width, height = image.size

@@ -23,7 +23,6 @@ refused with a message; nothing is tiled.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +32,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from polystyle.config import DataConfig
 from polystyle.config.schema import DEFAULT_MAX_PIXELS
-from polystyle.data.images import ImageProblem, open_image, read_bytes
+from polystyle.data.images import ImageProblem, fit_square, open_image, read_bytes, to_l_or_rgb
 from polystyle.devices import pick_device
 from polystyle.errors import ConfigError
 from polystyle.models.encoder import StyleEncoder
@@ -90,29 +90,30 @@ class TranslationPipeline:
         """An input (path, PIL image or uint8 C x H x W tensor) -> uint8 C x H x W, scaled
         by the size policy, with the model's channel count."""
         if isinstance(image, torch.Tensor):
-            pixels = image
-            if pixels.dtype != torch.uint8 or pixels.ndim != 3:
-                raise ConfigError(f"an input tensor must be uint8 C x H x W, got {pixels.dtype}")
-            picture = to_pil(pixels)
+            if image.dtype != torch.uint8 or image.ndim != 3:
+                raise ConfigError(f"an input tensor must be uint8 C x H x W, got {image.dtype}")
+            picture = to_pil(image)
+        elif isinstance(image, Image.Image):
+            picture = to_l_or_rgb(image, background=255)
         else:
-            label = "the input image" if isinstance(image, Image.Image) else str(image)
             try:
-                data = _image_bytes(image)
-                picture, _, _ = open_image(data, DEFAULT_MAX_PIXELS)
+                picture, _, _ = open_image(read_bytes(str(image)), DEFAULT_MAX_PIXELS)
             except ImageProblem as problem:
-                raise ConfigError(f"{label}: {problem.message}; {problem.fix}") from None
+                raise ConfigError(f"{image}: {problem.message}; {problem.fix}") from None
         picture = picture.convert("L" if self.channels == 1 else "RGB")
         longer = max(picture.size)
         target = self._target_side(size, longer)
+        # Checked before resizing: a large `size` must not allocate the image it refuses.
+        if target > MAX_SIDE:
+            raise ConfigError(
+                f"input of {picture.width}x{picture.height} px would be {target} px on its "
+                f"longer side, over the {MAX_SIDE} px limit per side; use size model (the "
+                "default) or a smaller size"
+            )
         if target != longer:
             scale = target / longer
             new = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
             picture = picture.resize(new, Image.Resampling.LANCZOS)
-        if max(picture.size) > MAX_SIDE:
-            raise ConfigError(
-                f"input of {picture.width}x{picture.height} px is over the {MAX_SIDE} px limit "
-                "per side; use --size model (the default) or a smaller --size"
-            )
         array = np.asarray(picture, dtype=np.uint8)
         array = array[:, :, None] if array.ndim == 2 else array
         return torch.from_numpy(array.copy()).permute(2, 0, 1)
@@ -160,7 +161,7 @@ class TranslationPipeline:
             mean_probabilities = probabilities.mean(0).cpu()
             return embeddings.mean(0, keepdim=True), self._named(mean_probabilities), None
         if prompt:
-            match = match_prompt(prompt, style_descriptions(self.meta), temperature)
+            match = self.match_prompt(prompt, temperature)
             spec: StyleSpec = match.weights
         else:
             spec = to if to else weights  # type: ignore[assignment]
@@ -168,16 +169,22 @@ class TranslationPipeline:
         embedding = self.translator.style_embedding(vector[None].to(self.device))
         return embedding, self._named(vector), match
 
+    def match_prompt(self, prompt: str, temperature: float = 0.1) -> PromptMatch:
+        return match_prompt(prompt, style_descriptions(self.meta), temperature)
+
     def _named(self, vector: torch.Tensor) -> dict[str, float]:
         return {name: round(float(v), 4) for name, v in zip(self.style_names, vector, strict=True)}
 
     @torch.no_grad()
     def own_embedding(self, images: Sequence[torch.Tensor]) -> torch.Tensor:
-        """The style encoder's embedding of each input, read at the model's size."""
-        squares = torch.stack(
-            [reference_pixels(to_pil(i), self.size, self.channels) for i in images]
+        """The style encoder's embedding of each input, read as a padded square at the
+        model's size (as training images were)."""
+        square = DataConfig(size=self.size)
+        thumbnails = [np.asarray(fit_square(to_pil(i), square), dtype=np.uint8) for i in images]
+        pixels = torch.stack(
+            [torch.from_numpy(t.copy()).reshape(self.size, self.size, -1) for t in thumbnails]
         )
-        embedding, _ = encode_references(self.encoder, squares)
+        embedding, _ = encode_references(self.encoder, pixels.permute(0, 3, 1, 2).contiguous())
         return embedding
 
     # -- translation -----------------------------------------------------------------------
@@ -254,13 +261,14 @@ class TranslationPipeline:
         return glyph_font_for(font, source_style, self.style_names)
 
 
+def parse_size(text: str) -> SizePolicy:
+    """A size policy as typed (`model`, `native` or a side in pixels); checked here so a
+    bad value is refused before any image is read."""
+    size: SizePolicy = int(text) if text.isdigit() else text
+    if size in ("model", "native") or (isinstance(size, int) and 1 <= size <= MAX_SIDE):
+        return size
+    raise ConfigError(f"--size {text!r}: use model, native or a side of 1 to {MAX_SIDE} pixels")
+
+
 def _is_single(value: object) -> bool:
     return isinstance(value, (str, Path, Image.Image, torch.Tensor))
-
-
-def _image_bytes(image: str | Path | Image.Image) -> bytes:
-    if isinstance(image, Image.Image):
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        return buffer.getvalue()
-    return read_bytes(str(image))

@@ -22,13 +22,13 @@ from polystyle.server import problems
 from polystyle.server.limits import BodyLimit
 from polystyle.server.problems import ApiError
 from polystyle.server.responses import SafeJSONResponse
-from polystyle.server.routes import explain, images, jobs, models
+from polystyle.server.routes import explain, images, jobs, models, transfer
 from polystyle.server.settings import TOKEN_ENV, ServerSettings
 from polystyle.server.state import ServerState, server
 
 DESCRIPTION = f"""
-Generate, interpolate and explain with trained polystyle models; train and evaluate them as
-background jobs.
+Generate, interpolate and explain with trained synthesis models; restyle images and text with
+translation models (`POST /v1/transfer`); train and evaluate models as background jobs.
 
 * **Errors**: every 4xx/5xx answer is JSON `{{"error": ..., "fix": ...}}`, plus `field` when
   one request field is at fault.
@@ -36,7 +36,8 @@ background jobs.
   need `Authorization: Bearer <token>`; reading and rendering stay open.
 * **Limits**: request bodies and uploads are size-capped (413), renders run a few at a time
   (429 with `Retry-After` when busy) under a time limit (503).
-* **Not built yet**: `POST /v1/transfer` (image-to-image translation, issue 6) answers 501.
+* **Model kinds**: `GET /v1/models` gives each model's `kind`; a synthesis model at
+  `/v1/transfer`, or a translation model at generate/interpolate/explain, is a 400.
 """
 
 
@@ -64,7 +65,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     app.add_middleware(BodyLimit, limit_for=lambda path: _body_limit(settings, path))
-    for module in (models, images, explain, jobs):
+    for module in (models, images, transfer, explain, jobs):
         app.include_router(module.router)
 
     @app.get("/v1/health", tags=["server"], summary="Liveness, version, limits, queue counts")

@@ -2,7 +2,8 @@
 
 With no token configured the server only listens on loopback (`settings.check_exposure`), so
 every local caller is trusted; with `POLYSTYLE_API_TOKEN` set, those endpoints need
-`Authorization: Bearer <token>`. Reading endpoints (models, generate, interpolate) stay open.
+`Authorization: Bearer <token>`. Reading and rendering endpoints (models, generate,
+interpolate, transfer) stay open: they keep nothing a request sends.
 """
 
 from __future__ import annotations

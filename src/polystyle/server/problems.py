@@ -76,12 +76,14 @@ _STATUS_FIXES = {
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
-    if first.get("type") == "json_invalid":
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
+    # The body itself is located at ("body", character offset); a JSON form field by name.
+    named = [part for part in first.get("loc", ()) if isinstance(part, str) and part != "body"]
+    if first.get("type") == "json_invalid" and not named:
         return JSONResponse(
             body("the request body is not valid JSON", "send a JSON object; " + SCHEMA_HINT),
             400,
         )
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
     field = ".".join(location) or "body"
     message = first.get("msg", "invalid value")
     more = len(exc.errors()) - 1

@@ -22,11 +22,13 @@ from typing import Any
 
 import torch
 
+from polystyle.errors import PolystyleError
 from polystyle.fileio import atomic_directory
 from polystyle.models.base import build_generator
-from polystyle.models.folder import MODEL_JSON, ModelFolderError, read_model_json
+from polystyle.models.folder import MODEL_JSON, read_model_json
 from polystyle.server import db
 from polystyle.server.names import ID_PATTERN
+from polystyle.styles.glyph_text import default_source_style
 
 LOG = logging.getLogger(__name__)
 METRICS_FILE = Path("eval") / "metrics.json"
@@ -47,28 +49,39 @@ CREATE TABLE IF NOT EXISTS models (
 def describe(folder: Path) -> dict[str, Any]:
     """What a client needs to drive a model, from its model.json (and evaluation, if any)."""
     meta = read_model_json(folder)
-    with torch.device("meta"):  # the layer table without allocating any weights
-        generator = build_generator(meta["architecture"], meta["config"])
-    layers = generator.layer_resolutions() if hasattr(generator, "layer_resolutions") else []
+    kind = meta.get("kind", "synthesis")
     metrics_path = folder / METRICS_FILE
     metrics = None
     if metrics_path.is_file():
         metrics = json.loads(metrics_path.read_text(encoding="utf-8")).get("metrics")
     training = meta.get("training", {})
+    styles = [{"name": s["name"], "description": s.get("description", "")} for s in meta["styles"]]
+    controls = _layers(meta) if kind == "synthesis" else _text_source(styles)
     return {
-        "kind": meta["kind"],
+        "kind": kind,
         "architecture": meta["architecture"],
         "image": meta["image"],
-        "styles": [
-            {"name": s["name"], "description": s.get("description", "")} for s in meta["styles"]
-        ],
-        "num_ws": generator.num_ws,
-        "layer_resolutions": list(layers),
+        "styles": styles,
+        **controls,
         "reference": "encoder" in meta,
-        "training": {k: training[k] for k in ("step", "kimg") if k in training},
+        "training": {k: training[k] for k in ("step", "kimg", "pairing") if k in training},
         "metrics": metrics,
         "package_version": meta.get("package_version"),
     }
+
+
+def _layers(meta: dict[str, Any]) -> dict[str, Any]:
+    """A synthesis model's style layers, the targets of per-layer mixing."""
+    with torch.device("meta"):  # the layer table without allocating any weights
+        generator = build_generator(meta["architecture"], meta["config"])
+    layers = generator.layer_resolutions() if hasattr(generator, "layer_resolutions") else []
+    return {"num_ws": generator.num_ws, "layer_resolutions": list(layers)}
+
+
+def _text_source(styles: list[dict[str, str]]) -> dict[str, Any]:
+    """A translation model's text input: the built-in font style text is drawn in before it
+    is translated, or None when no style of the model is a built-in font."""
+    return {"text_source": default_source_style([s["name"] for s in styles])}
 
 
 def _stamp(folder: Path) -> float:
@@ -92,7 +105,7 @@ class ModelRegistry:
                 continue
             try:
                 self.record(folder.name)
-            except (ModelFolderError, KeyError, ValueError) as exc:
+            except (PolystyleError, KeyError, ValueError) as exc:
                 LOG.warning("skipping model folder %s: %s", folder, exc)
                 continue
             found.append(folder.name)

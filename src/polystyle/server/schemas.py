@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import UploadFile
+from pydantic import BaseModel, ConfigDict, Field, Json
+
+from polystyle.styles.glyph_text import MAX_TEXT_CHARS
 
 Seed = Annotated[int, Field(ge=0, lt=2**63)]
 Seeds = list[Seed] | str
 StyleSpecIn = str | dict[str, float]
+ImageFormat = Literal["png", "grid", "json"]
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
 
@@ -41,10 +45,54 @@ class GenerateRequest(BaseModel):
     directions: dict[int, float] | None = Field(
         None, description="latent-direction sliders {index: sigmas}, e.g. {'0': 1.5}"
     )
-    format: Literal["png", "grid", "json"] = Field(
+    format: ImageFormat = Field(
         "png",
         description="png: the image (a grid when several seeds); grid: always a grid; "
         "json: base64 PNGs plus prompt weights",
+    )
+    columns: int | None = Field(None, ge=1, le=64, description="grid columns (default ~square)")
+
+
+class TransferForm(BaseModel):
+    """The multipart form of `/v1/transfer`: the content (`image` or `text`) and one target
+    (`style`, `weights`, `prompt` or `reference`). Empty text fields count as not given."""
+
+    model_config = _STRICT
+    model: str = Field(description="a translation model's id, from GET /v1/models")
+    image: UploadFile | None = Field(
+        None, description="the image to restyle (PNG/JPEG/WebP/...), read by its content"
+    )
+    text: str | None = Field(
+        None,
+        max_length=MAX_TEXT_CHARS,
+        pattern=r"^[^\r\n]*\S[^\r\n]*$",
+        description="or one line of text, drawn in a built-in font first (glyph models)",
+    )
+    source_style: str | None = Field(
+        None, description="with text: the built-in font style to draw it in (default: hei)"
+    )
+    style: str | None = Field(None, description="a style name, or a blend 'kai=0.7,hei=0.3'")
+    weights: Json[dict[str, float]] | None = Field(
+        None, description='a blend as JSON {"style": weight}; weights >= 0, normalised to sum 1'
+    )
+    prompt: str | None = Field(None, max_length=500, description="text matched to the styles")
+    temperature: float = Field(0.1, gt=0, description="prompt sharpness: smaller = fewer styles")
+    reference: list[UploadFile] | None = Field(
+        None, description="image files whose mean style is the target (repeat the field)"
+    )
+    strength: float = Field(
+        1.0, ge=0, le=1, description="0 keeps the input's own style, 1 is the full target"
+    )
+    seeds: str = Field("0", description="one output per seed: '0', a range '0-7' or '1,5,9'")
+    size: str = Field(
+        "model",
+        description="model: scale the longer side to the training size; native: keep the "
+        "input's size; or a side in pixels",
+    )
+    format: ImageFormat = Field(
+        "png",
+        description="png: the image (a grid when several seeds); grid: always a grid; "
+        "json: base64 PNGs plus the target weights",
     )
     columns: int | None = Field(None, ge=1, le=64, description="grid columns (default ~square)")
 

@@ -14,13 +14,13 @@ from typing import IO
 from fastapi import Request
 
 from polystyle.models.folder import MODEL_JSON
-from polystyle.pipelines import SynthesisPipeline
+from polystyle.pipelines import SynthesisPipeline, TranslationPipeline
 from polystyle.server import db
 from polystyle.server.jobs import JobRunner
 from polystyle.server.jobstore import JobStore
 from polystyle.server.limits import GenerationGate
 from polystyle.server.names import check_id
-from polystyle.server.pipelines import PipelineCache
+from polystyle.server.pipelines import Pipeline, PipelineCache
 from polystyle.server.problems import ApiError
 from polystyle.server.registry import ModelRegistry
 from polystyle.server.settings import ServerSettings
@@ -70,6 +70,38 @@ def model_folder(state: ServerState, model_id: str) -> Path:
     return folder
 
 
-def pipeline(state: ServerState, model_id: str) -> SynthesisPipeline:
+# What each kind of model does, and where it is used: the answer to a model of the wrong kind.
+_KINDS = {
+    "synthesis": ("draws new images from noise", "POST /v1/generate, /v1/interpolate, /v1/explain"),
+    "translation": ("restyles an image or text it is given", "POST /v1/transfer"),
+}
+
+
+def require_kind(state: ServerState, model_id: str, kind: str) -> Path:
+    """The model's folder, after checking the model is of `kind` (a 400 naming the endpoint
+    that fits it otherwise: a translator cannot draw from noise, a generator cannot restyle)."""
     folder = model_folder(state, model_id)
-    return state.pipelines.get(folder, (folder / MODEL_JSON).stat().st_mtime)
+    model = state.registry.get(model_id) or {}
+    found = model.get("kind", "synthesis")
+    if found != kind:
+        does, endpoints = _KINDS[found]
+        raise ApiError(
+            400,
+            f"model {model_id!r} is a {found} model ({does}); this endpoint needs a {kind} model",
+            f"use it with {endpoints}, or pick a model of kind {kind!r} from GET /v1/models",
+            "model",
+        )
+    return folder
+
+
+def _loaded(state: ServerState, model_id: str, cls: type[Pipeline], kind: str) -> Pipeline:
+    folder = require_kind(state, model_id, kind)
+    return state.pipelines.get(folder, (folder / MODEL_JSON).stat().st_mtime, cls)
+
+
+def pipeline(state: ServerState, model_id: str) -> SynthesisPipeline:
+    return _loaded(state, model_id, SynthesisPipeline, "synthesis")
+
+
+def translation_pipeline(state: ServerState, model_id: str) -> TranslationPipeline:
+    return _loaded(state, model_id, TranslationPipeline, "translation")

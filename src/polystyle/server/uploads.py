@@ -1,4 +1,4 @@
-"""Files from the network: zip archives of style folders, and base64 reference images.
+"""Files from the network: zip archives of style folders, uploaded and base64 images.
 
 Nothing is trusted by its name. A zip member is written only after its path was checked (one
 style folder, one file name, no `..`, no absolute path, no link: no zip-slip) and its bytes
@@ -20,8 +20,10 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from PIL import Image
+
 from polystyle.config import DataConfig
-from polystyle.data.images import DecodedImage, ImageProblem, decode_image
+from polystyle.data.images import DecodedImage, ImageProblem, decode_image, open_image
 from polystyle.fileio import atomic_directory, atomic_write_json
 from polystyle.server.problems import ApiError, image_error
 from polystyle.server.settings import ServerSettings
@@ -50,6 +52,16 @@ def decode_reference(text: str, size: int, max_pixels: int) -> DecodedImage:
         return decode_image(data, DataConfig(size=size, max_pixels=max_pixels))
     except ImageProblem as problem:
         raise image_error("reference", problem) from problem
+
+
+def decode_upload(data: bytes, field: str, max_pixels: int) -> Image.Image:
+    """An uploaded image file, decoded by its content (never its name or declared type) at
+    its own size, refused over the pixel limit before any pixel is decoded."""
+    try:
+        image, _, _ = open_image(data, max_pixels)
+    except ImageProblem as problem:
+        raise image_error(field, problem) from problem
+    return image
 
 
 def _member_parts(info: zipfile.ZipInfo) -> tuple[str, ...] | None:

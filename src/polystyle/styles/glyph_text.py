@@ -19,6 +19,8 @@ from polystyle.errors import ConfigError
 
 MAX_TEXT_CHARS = 64
 DEFAULT_SOURCE_STYLE = "hei"
+# Styles whose built-in font can draw source text: the fonts-cjk styles.
+SOURCE_STYLES = tuple(style.name for style in FONT_STYLES)
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,11 @@ class GlyphFont:
             raise ConfigError(
                 f"--text: give one line of 1 to {MAX_TEXT_CHARS} characters (got {len(text)})"
             )
-        cmap = font_cmap(self.path, self.index)
-        missing = sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+        missing = self.missing(text)
         if missing:
             raise ConfigError(
                 f"--text: the source font {self.path.name} has no glyph for "
-                f"{''.join(missing)!r}; pass --font with a font that has them"
+                f"{missing!r}; pass --font with a font that has them"
             )
         renderer = GlyphRenderer(str(self.path), self.index, size)
         blank = torch.full((1, size, size), 255, dtype=torch.uint8)
@@ -47,6 +48,22 @@ class GlyphFont:
             image = None if ch.isspace() else renderer.render(ch)
             tiles.append(blank if image is None else torch.from_numpy(np.array(image))[None])
         return tiles
+
+    def missing(self, text: str) -> str:
+        """The characters of `text` this font cannot draw (sorted, once each), so a caller
+        can name them before anything is rendered."""
+        cmap = font_cmap(self.path, self.index)
+        return "".join(sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap}))
+
+
+def default_source_style(style_names: list[str]) -> str | None:
+    """The built-in font a model's text is drawn in: hei when the model has that style, else
+    its first built-in font style; None when no style of the model is a built-in font (text
+    then needs a font file)."""
+    known = [name for name in style_names if name in SOURCE_STYLES]
+    if DEFAULT_SOURCE_STYLE in known:
+        return DEFAULT_SOURCE_STYLE
+    return known[0] if known else None
 
 
 def glyph_font_for(
@@ -60,10 +77,7 @@ def glyph_font_for(
             raise ConfigError(f"--font {font}: no such file; pass a .ttf, .otf or .ttc file")
         return GlyphFont(path)
     by_name = {style.name: style for style in FONT_STYLES}
-    if source_style is None:
-        known = [name for name in style_names if name in by_name]
-        source_style = DEFAULT_SOURCE_STYLE if DEFAULT_SOURCE_STYLE in known else None
-        source_style = source_style or (known[0] if known else None)
+    source_style = source_style or default_source_style(style_names)
     if source_style is None or source_style not in by_name:
         raise ConfigError(
             "--text needs a font to draw the source characters: this model's styles are not "

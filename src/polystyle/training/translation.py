@@ -188,7 +188,8 @@ class TranslationTrainer(Trainer):
             other = self.G(source, self.G.style_code_from_embedding(z2, embedding))
             terms["mode_seeking"] = mode_seeking_loss(fake, other, z, z2)
             weights["mode_seeking"] = loss_cfg.diversity_weight
-        g_total = g_loss + sum(weights[k] * v for k, v in terms.items() if weights[k] > 0)
+        adversarial = loss_cfg.adversarial_weight * g_loss
+        g_total = adversarial + sum(weights[k] * v for k, v in terms.items() if weights[k] > 0)
         assert self.opt_e is not None
         self.opt_e.zero_grad(set_to_none=True)
         g_ok = self._update(self.opt_g, g_total)

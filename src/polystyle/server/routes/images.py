@@ -1,8 +1,8 @@
-"""`/v1/generate`, `/v1/interpolate` and the `/v1/transfer` placeholder.
+"""`/v1/generate` and `/v1/interpolate`: images and animations from synthesis models.
 
-Each control is checked on its own before anything is rendered, so a mistake comes back as a
-400 naming that field (`weights`, `layers`, `directions`, ...) with this model's valid values
-in the fix. The rendering itself is the library's (`SynthesisPipeline`,
+Each control is checked on its own before anything is rendered (`controls.py`), so a mistake
+comes back as a 400 naming that field (`weights`, `layers`, `directions`, ...) with this
+model's valid values in the fix. The rendering itself is the library's (`SynthesisPipeline`,
 `interpolation_frames`, `style_wheel`): the API adds no second code path, so an answer holds
 the same pixels as the CLI's file for the same inputs.
 """
@@ -10,56 +10,23 @@ the same pixels as the CLI's file for the same inputs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from PIL import Image
 
 from polystyle.pipelines import SynthesisPipeline
 from polystyle.sampling.interpolate import interpolation_frames, style_wheel
-from polystyle.sampling.seeds import parse_seeds
-from polystyle.server.media import b64, gif_bytes, grid_png, png_bytes
-from polystyle.server.problems import ApiError, blame, body
-from polystyle.server.responses import SafeJSONResponse
-from polystyle.server.schemas import GenerateRequest, InterpolateRequest, Seeds
+from polystyle.server.answers import image_answer, prompt_fields
+from polystyle.server.controls import check_prompt, check_style, seed_list, target_fix, the_one
+from polystyle.server.media import gif_bytes
+from polystyle.server.problems import ApiError, blame
+from polystyle.server.schemas import GenerateRequest, InterpolateRequest
 from polystyle.server.state import ServerState, pipeline, server
 from polystyle.server.uploads import decode_reference
 
 router = APIRouter(prefix="/v1", tags=["images"])
 PATH_FRAMES = 16  # as `polystyle interpolate`
 WHEEL_STEPS = 8
-
-
-def seed_list(value: Seeds, limit: int, field: str = "seeds") -> list[int]:
-    """A list or range string -> seeds, refusing more than `limit` before expanding ranges."""
-    if isinstance(value, str):
-        count = 0
-        for part in value.split(","):
-            low, dash, high = part.strip().partition("-")
-            both = dash and low.strip().isdigit() and high.strip().isdigit()
-            count += int(high) - int(low) + 1 if both else 1
-        if count > limit:
-            raise ApiError(
-                400, f"{field}: {value!r} names {count} seeds", f"ask for at most {limit}", field
-            )
-        with blame(field, "use a range like '0-7', a list like '1,5,9' or a JSON list"):
-            return parse_seeds(value)
-    if not value:
-        raise ApiError(400, f"{field}: the list is empty", "give one seed or more, e.g. [0]", field)
-    if len(value) > limit:
-        raise ApiError(400, f"{field}: {len(value)} seeds", f"ask for at most {limit}", field)
-    return list(value)
-
-
-def _style_names(pipe: SynthesisPipeline) -> str:
-    return ", ".join(pipe.style_names)
-
-
-def check_style(pipe: SynthesisPipeline, spec: str | Mapping[str, float], field: str) -> None:
-    example = "=0.5,".join(pipe.style_names[:2]) + "=0.5"
-    fix = f"use this model's styles ({_style_names(pipe)}) with weights >= 0, e.g. {example}"
-    with blame(field, fix):
-        pipe.style_weights(spec)
 
 
 def check_controls(
@@ -95,26 +62,17 @@ def _reference(state: ServerState, pipe: SynthesisPipeline, text: str) -> Image.
 def _generate(state: ServerState, request: GenerateRequest) -> Response:
     pipe = pipeline(state, request.model)
     seeds = seed_list(request.seeds, state.settings.max_images)
-    given = [
-        f for f in ("style", "weights", "prompt", "reference") if getattr(request, f) is not None
-    ]
-    if len(given) != 1:
-        raise ApiError(
-            400,
-            "name the style one way" + (f", not {' and '.join(given)}" if given else ""),
-            f"give exactly one of style, weights, prompt, reference (styles: {_style_names(pipe)})",
-            "style",
-        )
+    targets = {f: getattr(request, f) for f in ("style", "weights", "prompt", "reference")}
+    the_one(targets, "style", target_fix(pipe.style_names), "style")
     match, reference, style = None, None, None
     if request.style is not None:
-        check_style(pipe, request.style, "style")
+        check_style(pipe.style_names, request.style, "style")
         style = request.style
     elif request.weights is not None:
-        check_style(pipe, request.weights, "weights")
+        check_style(pipe.style_names, request.weights, "weights")
         style = request.weights
     elif request.prompt is not None:
-        with blame("prompt", "describe the style in words, with temperature > 0"):
-            match = pipe.match_prompt(request.prompt, request.temperature)
+        match = check_prompt(pipe, request.prompt, request.temperature)
         style = match.weights
     else:
         reference = _reference(state, pipe, str(request.reference))
@@ -127,29 +85,8 @@ def _generate(state: ServerState, request: GenerateRequest) -> Response:
         directions=request.directions,
         reference=reference,
     )
-    if request.format == "json":
-        height, width = output.tensor.shape[-2:]
-        answer: dict[str, Any] = {
-            "model": request.model,
-            "seeds": output.seeds,
-            "styles": output.styles,
-            "size": [width, height],
-            "channels": output.tensor.shape[1],
-            "images": [b64(png_bytes(image)) for image in output.images],
-        }
-        if match is not None:
-            answer["prompt_weights"] = match.weights
-            answer["similarities"] = match.similarities
-        return SafeJSONResponse(answer)
-    if request.format == "png" and len(seeds) == 1:
-        content = png_bytes(output.images[0])
-    else:
-        content = grid_png(output.tensor, request.columns)
-    return Response(content, media_type="image/png", headers={"X-Seeds": _seed_header(seeds)})
-
-
-def _seed_header(seeds: list[int]) -> str:
-    return ",".join(str(s) for s in seeds)
+    fields = {"model": request.model, "styles": output.styles, **prompt_fields(match)}
+    return image_answer(output.tensor, output.seeds, request.format, request.columns, fields)
 
 
 @router.post(
@@ -212,7 +149,7 @@ def _interpolate(state: ServerState, request: InterpolateRequest) -> Response:
                 "mode",
             )
         for spec in styles:
-            check_style(pipe, spec, "styles" if request.styles else "style")
+            check_style(pipe.style_names, spec, "styles" if request.styles else "style")
         frames = _frames(request, PATH_FRAMES, limit)
         fix = "give several seeds with one style, or several styles with one seed"
         with blame("seeds", fix):
@@ -240,21 +177,3 @@ def _interpolate(state: ServerState, request: InterpolateRequest) -> Response:
 async def interpolate(body: InterpolateRequest, request: Request) -> Response:
     state = server(request)
     return await state.gate.run(_interpolate, state, body)
-
-
-@router.post(
-    "/transfer",
-    summary="Image-to-image style transfer: NOT BUILT YET, always 501",
-    description="A placeholder for the translation models (issue 6). It answers 501 with a "
-    "JSON message until the translator exists; use /v1/generate with `reference` to draw new "
-    "images in the style of an image.",
-    status_code=501,
-)
-def transfer() -> SafeJSONResponse:
-    return SafeJSONResponse(
-        body(
-            "style transfer is not available: the translation models (issue 6) are not built yet",
-            "use POST /v1/generate with a base64 `reference` image to draw in its style",
-        ),
-        status_code=501,
-    )

@@ -33,7 +33,7 @@ from polystyle.server.schemas import (
     ResumeRequest,
     TrainJobRequest,
 )
-from polystyle.server.state import ServerState, model_folder, server
+from polystyle.server.state import ServerState, require_kind, server
 from polystyle.server.uploads import extract_styles, upload_summary
 from polystyle.training.run import build_config, check_components
 
@@ -118,7 +118,7 @@ def _train_params(state: ServerState, request: TrainJobRequest) -> dict[str, Any
 
 
 def _evaluate_params(state: ServerState, request: EvaluateJobRequest) -> dict[str, Any]:
-    model_folder(state, request.model)
+    require_kind(state, request.model, "synthesis")  # the metrics measure generated images
     dataset_argument(state, request.dataset, request.upload, request.model)
     if request.metrics is not None:
         names = [m.strip() for m in request.metrics.split(",") if m.strip()]

@@ -16,6 +16,7 @@
     models: [],
     model: null, // the selected model's details (GET /v1/models/{id})
     directions: null, // the explain report's "directions" section for the selected model
+    transferModel: null, // the Transfer tab's translation model (GET /v1/models/{id})
     job: null, // {id, kind, source, timer}
   };
 
@@ -232,8 +233,16 @@
       const kind = typeof entry === "object" && entry.kind ? ` (${entry.kind})` : "";
       select.append(el("option", { value: id, text: `${id}${kind}` }));
     }
+    // Generate, Interpolate and Model work with synthesis models: start on one of those.
+    const synthesis = state.models.find((m) => !isTranslation(m));
     if (previous && state.models.some((m) => modelId(m) === previous)) select.value = previous;
+    else if (synthesis) select.value = modelId(synthesis);
+    fillTransferModels();
     await selectModel(select.value);
+  }
+
+  function isTranslation(entry) {
+    return typeof entry === "object" && entry.kind === "translation";
   }
 
   /** Re-index the models folder (it needs the token when the server has one), then list. */
@@ -254,8 +263,17 @@
     show("explain-message", "", "");
     if (!id) return setModel(null);
     try {
-      setModel(await getJSON(`/models/${encodeURIComponent(id)}`), id);
+      const model = await getJSON(`/models/${encodeURIComponent(id)}`);
+      setModel(model, id);
       show("model-message", "", "");
+      if (isTranslation(model)) {
+        show("generate-message", "notice", `${id} is a translation model: it restyles images and text in the Transfer tab.`,
+          "Pick a synthesis model at the top to generate or interpolate.");
+        $("transfer-model").value = id;
+        await selectTransferModel(id);
+      } else {
+        show("generate-message", "", "");
+      }
     } catch (err) {
       setModel(null);
       showError("model-message", err);
@@ -287,7 +305,7 @@
       if (names.includes(keep)) select.value = keep;
     }
     updateStyleDescription();
-    buildWeightSliders(names);
+    buildWeightSliders("weight-sliders", "weight", names);
     if (!$("interp-styles").value || !model) $("interp-styles").value = names.join(", ");
     describeLayers(model, names);
     const referenceRadio = document.querySelector('input[name="gen-source"][value="reference"]');
@@ -394,29 +412,30 @@
   // ---------------------------------------------------------------------------------------
   // Generate
 
-  function buildWeightSliders(names) {
-    const box = $("weight-sliders");
+  /** One slider per style in the box `boxId`; ids `${prefix}-0`, `${prefix}-1`, … */
+  function buildWeightSliders(boxId, prefix, names) {
+    const box = $(boxId);
     box.replaceChildren();
     names.forEach((name, i) => {
-      const id = `weight-${i}`;
+      const id = `${prefix}-${i}`;
       const slider = el("input", {
         type: "range", id, min: "0", max: "100", step: "1", value: "50",
         "data-style": name, "aria-describedby": `${id}-share`,
       });
       const share = el("output", { id: `${id}-share`, for: id });
       box.append(el("div", { class: "slider-row" }, el("label", { for: id, text: name, title: name }), slider, share));
-      slider.addEventListener("input", updateShares);
+      slider.addEventListener("input", () => updateShares(boxId));
     });
-    updateShares();
+    updateShares(boxId);
   }
 
-  function weightSliders() {
-    return [...document.querySelectorAll("#weight-sliders input[type=range]")];
+  function weightSliders(boxId) {
+    return [...document.querySelectorAll(`#${boxId} input[type=range]`)];
   }
 
   /** The blend as shares of the total: {name: share}, or null when every weight is zero. */
-  function blend() {
-    const sliders = weightSliders();
+  function blend(boxId) {
+    const sliders = weightSliders(boxId);
     const total = sliders.reduce((sum, s) => sum + Number(s.value), 0);
     if (!total) return null;
     const weights = {};
@@ -426,8 +445,8 @@
     return weights;
   }
 
-  function updateShares() {
-    const sliders = weightSliders();
+  function updateShares(boxId) {
+    const sliders = weightSliders(boxId);
     const total = sliders.reduce((sum, s) => sum + Number(s.value), 0);
     for (const s of sliders) {
       const share = total ? (100 * Number(s.value)) / total : 0;
@@ -435,6 +454,12 @@
       $(`${s.id}-share`).textContent = text;
       s.setAttribute("aria-valuetext", `${s.value} (${text} of the blend)`);
     }
+  }
+
+  /** Sliders set back to a stored blend ({name: share}). */
+  function setBlend(boxId, weights) {
+    for (const slider of weightSliders(boxId)) slider.value = String(Math.round(100 * (weights[slider.dataset.style] || 0)));
+    updateShares(boxId);
   }
 
   function currentSource() {
@@ -470,27 +495,46 @@
     return out;
   }
 
-  /** The request body the Generate form describes (the reference image left out). */
-  function generateSettings() {
-    const settings = { model: state.model.id, format: "json" };
-    const source = currentSource();
-    if (source === "style") settings.style = $("gen-style").value;
+  /** The style target and seeds a form describes, as request fields: {style} | {weights} |
+      {prompt, temperature} (reference images are files, added apart), plus seeds. Generate
+      and Transfer name their controls alike: `${prefix}-style`, `${prefix}-prompt`, … */
+  function styleFields(source, prefix, slidersId) {
+    const fields = {};
+    if (source === "style") fields.style = $(`${prefix}-style`).value;
     if (source === "weights") {
-      const weights = blend();
+      const weights = blend(slidersId);
       if (!weights) throw new ApiError("Every blend weight is zero.", "Move at least one weight slider above zero.");
-      settings.weights = weights;
+      fields.weights = weights;
     }
     if (source === "prompt") {
-      const prompt = $("gen-prompt").value.trim();
+      const prompt = $(`${prefix}-prompt`).value.trim();
       if (!prompt) throw new ApiError("The prompt is empty.", "Type a few words describing the style, e.g. “bold round shapes”.");
-      settings.prompt = prompt;
-      settings.temperature = Number($("gen-temperature").value);
+      fields.prompt = prompt;
+      fields.temperature = Number($(`${prefix}-temperature`).value);
     }
-    const seeds = $("gen-seeds").value.trim();
+    const seeds = $(`${prefix}-seeds`).value.trim();
     if (seeds) {
       if (!parseSeedsOk(seeds)) throw new ApiError(`Seeds “${seeds}” are not a list of numbers.`, "Write seeds like 0-7 or 1,5,9.");
-      settings.seeds = seeds.replace(/\s+/g, "");
+      fields.seeds = seeds.replace(/\s+/g, "");
     }
+    return fields;
+  }
+
+  /** Back into a form: the fields `styleFields` read, from a gallery item's settings. */
+  function restoreStyleFields(settings, sourceName, prefix, slidersId) {
+    check(sourceName, settings.weights ? "weights" : settings.prompt ? "prompt" : settings.reference_name ? "reference" : "style");
+    if (settings.style) $(`${prefix}-style`).value = settings.style;
+    if (settings.weights) setBlend(slidersId, settings.weights);
+    if (settings.prompt) {
+      $(`${prefix}-prompt`).value = settings.prompt;
+      setRange(`${prefix}-temperature`, settings.temperature);
+    }
+    if (settings.seeds) $(`${prefix}-seeds`).value = settings.seeds;
+  }
+
+  /** The request body the Generate form describes (the reference image left out). */
+  function generateSettings() {
+    const settings = { model: state.model.id, format: "json", ...styleFields(currentSource(), "gen", "weight-sliders") };
     settings.truncation = Number($("gen-truncation").value);
     const layers = $("gen-layers").value.trim();
     if (layers) settings.layers = layers;
@@ -516,16 +560,16 @@
     return `${text.replace(/[^A-Za-z0-9._=-]+/g, "-").replace(/^-+|-+$/g, "") || "image"}.${extension}`;
   }
 
-  function renderImages(box, images, alt) {
-    const model = state.model ? `${state.model.id}-` : "";
+  function renderImages(box, images, alt, modelName) {
+    const model = modelName ? `${modelName}-` : "";
     box.replaceChildren(...images.map((im) => el("figure", {},
       el("img", { src: im.src, alt: `${alt}: ${im.caption}`, class: "pixel" }),
       el("figcaption", {}, `${im.caption} · `,
         el("a", { href: im.src, download: fileName(`${model}${im.caption}`, "png"), text: "save", "aria-label": `save ${im.caption} as PNG` })))));
   }
 
-  function renderPrompt(data) {
-    const box = $("prompt-result");
+  function renderPrompt(boxId, data) {
+    const box = $(boxId);
     const weights = data.prompt_weights || (data.prompt && data.prompt.weights);
     const similarities = data.similarities || (data.prompt && data.prompt.similarities) || {};
     if (!weights) {
@@ -571,21 +615,28 @@
         settings.reference_name = file.name;
       }
       const data = await (await api("POST", "/generate", { json: body })).json();
-      const images = imagesOf(data);
-      renderImages($("generate-images"), images, "generated image");
-      renderPrompt(data);
-      const took = seconds(started);
-      const weights = data.prompt_weights || (data.prompt && data.prompt.weights);
-      await addToGallery({
-        kind: "generate",
-        model: settings.model,
-        settings,
-        images: images.map((im) => im.src),
-        captions: images.map((im) => im.caption),
-        prompt_weights: weights,
-      });
-      show("generate-message", "ok", `${images.length} image${images.length === 1 ? "" : "s"} in ${took}.`);
+      const done = await showImages(data, "generate", settings, started, ["generate-images", "prompt-result", "generated image"]);
+      show("generate-message", "ok", done);
     });
+  }
+
+  /** An images answer (generate or transfer, format json) shown in its panel — the images
+      box, the prompt box, the images' alt text — and kept in the gallery; says how many
+      images came in how long. */
+  async function showImages(data, kind, settings, started, [imagesBox, promptBox, alt]) {
+    const images = imagesOf(data);
+    renderImages($(imagesBox), images, alt, settings.model);
+    renderPrompt(promptBox, data);
+    const took = seconds(started);
+    await addToGallery({
+      kind,
+      model: settings.model,
+      settings,
+      images: images.map((im) => im.src),
+      captions: images.map((im) => im.caption),
+      prompt_weights: data.prompt_weights || (data.prompt && data.prompt.weights),
+    });
+    return `${images.length} image${images.length === 1 ? "" : "s"} in ${took}.`;
   }
 
   // Direction sliders ---------------------------------------------------------------------
@@ -793,68 +844,125 @@
   }
 
   // ---------------------------------------------------------------------------------------
-  // Transfer (the translator is not built yet: the server answers 501)
+  // Transfer: a translation model restyles an uploaded image or a line of text. It has its
+  // own model picker, because the model at the top drives the synthesis tools.
+
+  /** The translation models into the Transfer tab's picker, keeping the current choice. */
+  function fillTransferModels() {
+    const select = $("transfer-model");
+    const keep = select.value || sessionStorage.getItem("polystyle.transferModel");
+    const ids = state.models.filter(isTranslation).map(modelId);
+    select.replaceChildren(...ids.map((id) => el("option", { value: id, text: id })));
+    if (!ids.length) {
+      select.append(el("option", { value: "", text: "no translation models" }));
+      $("transfer-model-help").textContent =
+        "The server has no translation model: train one with `polystyle train DATA --task translate`, copy its model folder into the server's models folder, then press Reload at the top.";
+      state.transferModel = null;
+      $("transfer-style").replaceChildren();
+      $("transfer-weight-sliders").replaceChildren();
+      return;
+    }
+    if (ids.includes(keep)) select.value = keep;
+    selectTransferModel(select.value);
+  }
+
+  async function selectTransferModel(id) {
+    sessionStorage.setItem("polystyle.transferModel", id);
+    try {
+      const model = await getJSON(`/models/${encodeURIComponent(id)}`);
+      model.id = model.id || id;
+      state.transferModel = model;
+    } catch (err) {
+      state.transferModel = null;
+      return showError("transfer-message", err);
+    }
+    const model = state.transferModel;
+    const names = model.styles.map((s) => s.name);
+    const style = $("transfer-style");
+    const keep = style.value;
+    style.replaceChildren(...names.map((n) => el("option", { value: n, text: n })));
+    if (names.includes(keep)) style.value = keep;
+    buildWeightSliders("transfer-weight-sliders", "tweight", names);
+    const textRadio = document.querySelector('input[name="transfer-source"][value="text"]');
+    textRadio.disabled = !model.text_source;
+    textRadio.parentElement.title = model.text_source ? "" : "this model's styles are not built-in fonts";
+    if (!model.text_source && textRadio.checked) {
+      check("transfer-source", "image");
+      showTransferSource();
+    }
+    const size = imageSize(model);
+    $("transfer-model-help").textContent =
+      `${names.length} style${names.length === 1 ? "" : "s"}: ${names.join(", ")}` +
+      (size ? `; trained at ${size}×${size} px` : "") +
+      (model.text_source ? `; text is drawn in its ${model.text_source} font first.` : "; image input only.");
+  }
 
   function showTransferSource() {
     const source = document.querySelector('input[name="transfer-source"]:checked').value;
     for (const box of document.querySelectorAll("#transfer-form .tsource")) box.hidden = box.dataset.tsource !== source;
   }
 
-  async function onTransfer(event) {
-    event.preventDefault();
-    const source = document.querySelector('input[name="transfer-source"]:checked').value;
-    const body = { strength: Number($("transfer-strength").value) };
-    if (state.model) body.model = state.model.id;
-    if ($("transfer-style").value) body.style = $("transfer-style").value;
-    await busy($("transfer-button"), "transfer-message", "Sending…", async () => {
-      if (source === "image") {
-        const file = $("transfer-image").files[0];
-        if (!file) throw new ApiError("No image chosen.", "Choose an image file under “Image”, or switch to Text.");
-        body.image = await pngBase64(file);
-      } else {
-        const text = $("transfer-text").value.trim();
-        if (!text) throw new ApiError("The text is empty.", "Type the characters to draw, or switch to An image.");
-        body.text = text;
-      }
-      let response;
-      try {
-        response = await api("POST", "/transfer", { json: body });
-      } catch (err) {
-        if (err.status === 501) {
-          show("transfer-message", "notice", "Style transfer is not available in this version.",
-            "", `The server says: ${[err.message, err.fix].filter(Boolean).join("; ")}`);
-          $("transfer-images").replaceChildren();
-          offerReference(source === "image" ? $("transfer-image").files[0] : null);
-          return;
-        }
-        throw err;
-      }
-      const type = response.headers.get("Content-Type") || "";
-      const images = type.startsWith("image/")
-        ? [{ src: await blobToDataUrl(await response.blob()), caption: "transferred" }]
-        : imagesOf(await response.json());
-      renderImages($("transfer-images"), images, "transferred image");
-      show("transfer-message", "ok", "Done.");
-    });
+  function transferTarget() {
+    return document.querySelector('input[name="transfer-target"]:checked').value;
   }
 
-  /** After a 501: the nearest thing that works, drawing new images in the image's style. */
-  function offerReference(file) {
-    const referenceRadio = document.querySelector('input[name="gen-source"][value="reference"]');
-    if (!file || referenceRadio.disabled) return;
-    const button = el("button", { type: "button", text: "Draw new images in this image's style instead" });
-    button.addEventListener("click", () => {
-      const files = new DataTransfer();
-      files.items.add(file);
-      $("gen-reference").files = files.files;
-      $("gen-reference").dispatchEvent(new Event("change"));
-      referenceRadio.checked = true;
-      showSource();
-      state.selectTab("tab-generate");
-      $("gen-reference").focus();
-      show("generate-message", "notice", `${file.name} is the reference image now: press Generate.`);
+  function showTransferTarget() {
+    const target = transferTarget();
+    for (const box of document.querySelectorAll("#transfer-form .ttarget")) box.hidden = box.dataset.ttarget !== target;
+  }
+
+  /** The form fields the Transfer form describes, files left out (they are added to the
+      request, and only their names to the gallery). */
+  function transferSettings() {
+    const settings = { model: state.transferModel.id, format: "json", strength: Number($("transfer-strength").value) };
+    if (document.querySelector('input[name="transfer-source"]:checked').value === "text") {
+      const text = $("transfer-text").value.trim();
+      if (!text) throw new ApiError("The text is empty.", "Type the characters to draw, or switch to An image.");
+      settings.text = text;
+    }
+    return { ...settings, ...styleFields(transferTarget(), "transfer", "transfer-weight-sliders") };
+  }
+
+  /** The multipart request: the settings as fields (a blend as JSON), the files attached. */
+  function transferForm(settings) {
+    const form = new FormData();
+    for (const [key, value] of Object.entries(settings)) {
+      form.append(key, typeof value === "object" ? JSON.stringify(value) : String(value));
+    }
+    if (!settings.text) {
+      const file = $("transfer-image").files[0];
+      if (!file) throw new ApiError("No image chosen.", "Choose an image file under “Image”, or switch to Text.");
+      form.append("image", file, file.name);
+    }
+    if (transferTarget() === "reference") {
+      const files = [...$("transfer-reference").files];
+      if (!files.length) throw new ApiError("No reference image chosen.", "Choose one or more image files under “Reference images”.");
+      for (const file of files) form.append("reference", file, file.name);
+    }
+    return form;
+  }
+
+  async function onTransfer(event) {
+    event.preventDefault();
+    if (!state.transferModel) {
+      return show("transfer-message", "error", "No translation model is selected.",
+        "Train one with `polystyle train DATA --task translate`, copy its model folder into the server's models folder, then press Reload at the top.");
+    }
+    let settings;
+    let form;
+    try {
+      settings = transferSettings();
+      form = transferForm(settings);
+    } catch (err) {
+      return showError("transfer-message", err);
+    }
+    if (!settings.text) settings.image_name = $("transfer-image").files[0].name;
+    if (transferTarget() === "reference") settings.reference_name = [...$("transfer-reference").files].map((f) => f.name).join(", ");
+    await busy($("transfer-button"), "transfer-message", "Transferring…", async (started) => {
+      const data = await (await api("POST", "/transfer", { body: form })).json();
+      const done = await showImages(data, "transfer", settings, started, ["transfer-images", "transfer-prompt-result", "transferred image"]);
+      show("transfer-message", "ok", `${done} Target: ${shares(data.weights)}.`);
     });
-    $("transfer-images").replaceChildren(button);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1233,12 +1341,16 @@
     $("gallery-count").textContent = n ? `(${n})` : "";
   }
 
+  /** "kai 70%, hei 30%": the styles that take a visible share, largest first. */
   function shares(weights) {
-    return Object.entries(weights).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`).join(", ");
+    return Object.entries(weights).filter(([, v]) => v >= 0.005).sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`).join(", ");
   }
 
   function describe(settings) {
     const parts = [];
+    if (settings.image_name) parts.push(`image ${settings.image_name}`);
+    if (settings.text) parts.push(`text “${settings.text}”`);
     if (settings.style) parts.push(`style ${settings.style}`);
     if (settings.weights) parts.push(`blend ${shares(settings.weights)}`);
     if (settings.prompt) parts.push(`prompt “${settings.prompt}” (temperature ${settings.temperature})`);
@@ -1249,22 +1361,25 @@
     if (settings.seed !== undefined) parts.push(`seed ${settings.seed}`);
     if (settings.mode) parts.push(settings.mode);
     if (settings.frames) parts.push(`${settings.frames} frames`);
+    if (settings.strength !== undefined) parts.push(`strength ${settings.strength}`);
     if (settings.truncation !== undefined) parts.push(`truncation ${settings.truncation}`);
     if (settings.layers) parts.push(`layers ${settings.layers}`);
     if (settings.directions) parts.push(`directions ${Object.entries(settings.directions).map(([k, v]) => `${k}=${v}`).join(",")}`);
     return parts.join(" · ");
   }
 
+  const GALLERY_TITLES = { generate: "Images", interpolate: "Animation", transfer: "Transferred images" };
+
   function renderGallery() {
     const items = readGallery();
     renderGalleryCount();
     const list = $("gallery");
     if (!items.length) {
-      list.replaceChildren(el("li", { class: "empty", text: "Nothing yet: results from Generate and Interpolate appear here." }));
+      list.replaceChildren(el("li", { class: "empty", text: "Nothing yet: results from Generate, Interpolate and Transfer appear here." }));
       return;
     }
     list.replaceChildren(...items.map((item) => {
-      const title = `${item.kind === "interpolate" ? "Animation" : "Images"} from ${item.model}`;
+      const title = `${GALLERY_TITLES[item.kind] || "Images"} from ${item.model}`;
       const thumbs = el("div", { class: "thumbs" }, ...item.images.map((src, i) =>
         el("img", { src, class: "pixel", alt: `${title}: ${item.captions[i] || `image ${i + 1}`}` })));
       const reuse = el("button", { type: "button", text: "Use these settings" });
@@ -1291,6 +1406,7 @@
 
   async function reuseSettings(item) {
     const s = item.settings;
+    if (item.kind === "transfer") return reuseTransfer(s);
     if (s.model && state.model && s.model !== state.model.id && state.models.some((m) => modelId(m) === s.model)) {
       $("model").value = s.model;
       await selectModel(s.model);
@@ -1308,18 +1424,7 @@
       state.selectTab("tab-interpolate");
       return;
     }
-    const source = s.weights ? "weights" : s.prompt ? "prompt" : s.reference_name ? "reference" : "style";
-    check("gen-source", source);
-    if (s.style) $("gen-style").value = s.style;
-    if (s.weights) {
-      for (const slider of weightSliders()) slider.value = String(Math.round(100 * (s.weights[slider.dataset.style] || 0)));
-      updateShares();
-    }
-    if (s.prompt) {
-      $("gen-prompt").value = s.prompt;
-      setRange("gen-temperature", s.temperature);
-    }
-    if (s.seeds) $("gen-seeds").value = s.seeds;
+    restoreStyleFields(s, "gen-source", "gen", "weight-sliders");
     setRange("gen-truncation", s.truncation);
     $("gen-layers").value = s.layers || "";
     for (const slider of document.querySelectorAll("#direction-sliders input[type=range]")) {
@@ -1332,6 +1437,24 @@
       ? " Load the direction sliders to restore its directions." : "";
     if (s.reference_name) note += ` Choose the reference image (${s.reference_name}) again: the gallery keeps no uploads.`;
     show("generate-message", "notice", `Settings restored from the gallery.${note}`);
+  }
+
+  async function reuseTransfer(s) {
+    if (s.model !== $("transfer-model").value && state.models.some((m) => modelId(m) === s.model)) {
+      $("transfer-model").value = s.model;
+      await selectTransferModel(s.model);
+    }
+    check("transfer-source", s.text ? "text" : "image");
+    $("transfer-text").value = s.text || "";
+    $("transfer-seeds").value = "0";
+    restoreStyleFields(s, "transfer-target", "transfer", "transfer-weight-sliders");
+    setRange("transfer-strength", s.strength);
+    showTransferSource();
+    showTransferTarget();
+    state.selectTab("tab-transfer");
+    const files = [s.image_name, s.reference_name].filter(Boolean).join(", ");
+    const note = files ? ` Choose the files (${files}) again: the gallery keeps no uploads.` : "";
+    show("transfer-message", "notice", `Settings restored from the gallery.${note}`);
   }
 
   function setRange(id, value) {
@@ -1350,6 +1473,17 @@
     update();
   }
 
+  /** Show the file chosen in `inputId` as a thumbnail in `imageId`. */
+  function previewFile(inputId, imageId) {
+    $(inputId).addEventListener("change", () => {
+      const file = $(inputId).files[0];
+      const preview = $(imageId);
+      if (preview.src) URL.revokeObjectURL(preview.src);
+      preview.hidden = !file;
+      if (file) preview.src = URL.createObjectURL(file);
+    });
+  }
+
   function init() {
     setupTabs();
     const tokenInput = $("token");
@@ -1362,26 +1496,24 @@
     for (const r of document.querySelectorAll('input[name="gen-source"]')) r.addEventListener("change", showSource);
     for (const r of document.querySelectorAll('input[name="interp-path"]')) r.addEventListener("change", showPath);
     for (const r of document.querySelectorAll('input[name="transfer-source"]')) r.addEventListener("change", showTransferSource);
+    for (const r of document.querySelectorAll('input[name="transfer-target"]')) r.addEventListener("change", showTransferTarget);
+    $("transfer-model").addEventListener("change", () => selectTransferModel($("transfer-model").value));
     for (const r of document.querySelectorAll('input[name="train-dataset"]')) r.addEventListener("change", showDatasetSource);
     bindOutput("gen-temperature", "gen-temperature-value", 2);
     bindOutput("gen-truncation", "gen-truncation-value", 2);
     bindOutput("interp-truncation", "interp-truncation-value", 2);
     bindOutput("transfer-strength", "transfer-strength-value", 2);
+    bindOutput("transfer-temperature", "transfer-temperature-value", 2);
     $("weights-even").addEventListener("click", () => {
-      for (const s of weightSliders()) s.value = "50";
-      updateShares();
+      for (const s of weightSliders("weight-sliders")) s.value = "50";
+      updateShares("weight-sliders");
     });
     $("weights-zero").addEventListener("click", () => {
-      for (const s of weightSliders()) s.value = "0";
-      updateShares();
+      for (const s of weightSliders("weight-sliders")) s.value = "0";
+      updateShares("weight-sliders");
     });
-    $("gen-reference").addEventListener("change", () => {
-      const file = $("gen-reference").files[0];
-      const preview = $("gen-reference-preview");
-      if (preview.src) URL.revokeObjectURL(preview.src);
-      preview.hidden = !file;
-      if (file) preview.src = URL.createObjectURL(file);
-    });
+    previewFile("gen-reference", "gen-reference-preview");
+    previewFile("transfer-image", "transfer-image-preview");
     $("generate-form").addEventListener("submit", onGenerate);
     $("load-directions").addEventListener("click", onLoadDirections);
     $("reset-directions").addEventListener("click", () => {

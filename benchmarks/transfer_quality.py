@@ -1,0 +1,220 @@
+"""Style-transfer quality of stargan-lite on fonts-cjk 64 px (and emoji, unpaired).
+
+Parts (each trains its own model for a CPU-minute budget, then evaluates on the test split,
+characters never seen in training):
+- `paired`: all 8 styles, paired; source hei -> each of the 7 others: SSIM, RMSE, PSNR,
+  MobileNetV2 feature distance per style. Baselines in the same table: identity (copy the
+  hei glyph) and, with part `ablation`, the same model trained without the adversarial term
+  (loss.adversarial_weight=0 and loss.style_class_weight=0: D trains but G ignores it).
+- `unseen`: trained without one style (--unseen, default fangsong); K = 8 and K = 32 of its
+  training glyphs as references; hei test glyphs rendered in it through the mean code.
+- `unpaired`: emoji google <-> twitter with loss.pairing=unpaired; scored with the true pairs
+  the trainer never used, against the identity baseline.
+- Diversity: one input through 8 seeds per target style, mean pairwise MobileNetV2 feature
+  distance (latent-guided codes).
+
+Minutes become a kimg budget through each configuration's throughput in images per
+CPU-second (process time), measured at the start of its part: a shared machine slows the
+benchmark down without changing how much training a model gets.
+
+Run: .venv/bin/python benchmarks/transfer_quality.py [--minutes 15] [--side-minutes 10]
+     [--parts paired,ablation,unseen,unpaired] [--out /tmp/transfer_quality] | tee log.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import json
+import os
+import platform
+import shutil
+import time
+from pathlib import Path
+
+import torch
+
+from budget import images_per_second
+from polystyle.config.run import load_run_config
+from polystyle.data import StyleFolder
+from polystyle.data.builtin import build_dataset
+from polystyle.metrics.paired import paired_report
+from polystyle.nn.mobilenet_v2 import feature_distance, features
+from polystyle.pipelines.translation import TranslationPipeline
+from polystyle.training.run import start_run
+from polystyle.training.translation import TranslationTrainer
+
+PRESET = "translate-64"
+SOURCE = "hei"
+QUIET = ["train.log_every=100000", "train.sample_every=2000", "train.checkpoint_minutes=100000"]
+CORES = os.cpu_count() or 1
+ABLATION = ["loss.adversarial_weight=0", "loss.style_class_weight=0"]
+
+
+def throughput(data: Path, overrides: list[str], work: Path) -> float:
+    """Median images per CPU-second (process time, all threads) of full training steps.
+
+    CPU time, not wall time: a shared machine then slows the benchmark down without
+    changing the budget. One minute on the 2-core machine is 2 x 60 CPU-seconds."""
+    config = load_run_config(PRESET, overrides + QUIET)
+    folder = StyleFolder.open(data, config.data)
+    trainer = TranslationTrainer(config, folder, work / "throughput", stream=io.StringIO())
+    speed = images_per_second(trainer, config.train.batch, time.process_time, 3, 3, 8)
+    shutil.rmtree(work / "throughput")
+    return speed
+
+
+def train(data: Path, overrides: list[str], minutes: float, out: Path, name: str) -> Path:
+    speed = throughput(data, overrides, out)
+    kimg = minutes * 60 * CORES * speed / 1000
+    print(
+        f"{name}: {speed:.1f} img per CPU-second -> {kimg:.1f} kimg for {minutes:g} min "
+        f"on {CORES} cores",
+        flush=True,
+    )
+    config = load_run_config(PRESET, [*overrides, *QUIET, f"train.kimg={kimg}"])
+    shutil.rmtree(out / "runs" / name, ignore_errors=True)
+    started = time.perf_counter()
+    result = start_run(str(data), config, out / "runs", name=name, stream=io.StringIO())
+    print(f"{name}: trained {result.kimg:.1f} kimg in {time.perf_counter() - started:.0f} s wall")
+    return result.model_dir
+
+
+def test_pairs(folder: StyleFolder, source: str, target: str) -> tuple[list, list, list[str]]:
+    """uint8 tensors (source glyphs, true target glyphs) for test stems in both styles."""
+    src, tgt = folder.style_id(source), folder.style_id(target)
+    test = set(folder.indices("test"))
+    pairs = [
+        (ids[src], ids[tgt], stem)
+        for stem, ids in folder.pairs.by_stem.items()
+        if src in ids and tgt in ids and ids[src] in test
+    ]
+    return (
+        [folder.image(a) for a, _, _ in pairs],
+        [folder.image(b) for _, b, _ in pairs],
+        [s for _, _, s in pairs],
+    )
+
+
+def score(pred: list, true: list) -> dict:
+    report = paired_report(
+        torch.stack(pred), torch.stack(true), torch.zeros(len(pred), dtype=torch.long), ["all"]
+    )
+    return report["mean"]
+
+
+def evaluate_paired(model: Path, folder: StyleFolder, targets: list[str]) -> dict:
+    """Per target style: the model's scores and the identity baseline's, on test glyphs."""
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
+    table = {}
+    for target in targets:
+        sources, truths, _ = test_pairs(folder, SOURCE, target)
+        translated = pipe(sources, to=target).tensors
+        table[target] = {
+            "n": len(sources),
+            "model": score(translated, truths),
+            "identity": score(sources, truths),
+        }
+    return table
+
+
+def seed_diversity(pipe: TranslationPipeline, image: torch.Tensor, target: str, seeds: int = 8):
+    """Mean pairwise MobileNetV2 feature distance among one input's outputs over seeds."""
+    vectors = features(torch.stack(pipe(image, to=target, seeds=range(seeds)).tensors))
+    pairs = list(itertools.combinations(range(seeds), 2))
+    distance = feature_distance(vectors[[i for i, _ in pairs]], vectors[[j for _, j in pairs]])
+    return float(distance.mean())
+
+
+def subset(root: Path, styles: list[str], out: Path) -> Path:
+    """A dataset folder holding only `styles` (copied, so cache keys stay honest)."""
+    if out.exists():
+        shutil.rmtree(out)
+    for style in styles:
+        shutil.copytree(root / style, out / style)
+    return out
+
+
+def part_paired(args: argparse.Namespace, root: Path, folder: StyleFolder) -> None:
+    targets = [s for s in folder.style_names if s != SOURCE]
+    model = train(root, [], args.minutes, args.out, "paired")
+    report = evaluate_paired(model, folder, targets)
+    emit("paired", report)
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
+    first = test_pairs(folder, SOURCE, targets[0])[0][0]
+    emit("diversity", {t: seed_diversity(pipe, first, t) for t in targets})
+    if "ablation" in args.parts:
+        ablation = train(root, ABLATION, args.minutes, args.out, "no-adversarial")
+        emit("ablation", evaluate_paired(ablation, folder, targets))
+
+
+def part_unseen(args: argparse.Namespace, root: Path, folder: StyleFolder) -> None:
+    kept = [s for s in folder.style_names if s != args.unseen]
+    data = subset(root, kept, args.out / "fonts-cjk-7")
+    model = train(data, [], args.side_minutes, args.out, f"without-{args.unseen}")
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
+    sources, truths, _ = test_pairs(folder, SOURCE, args.unseen)
+    unseen_id = folder.style_id(args.unseen)
+    train_glyphs = [i for i in folder.indices("train") if folder.labels[i] == unseen_id]
+    generator = torch.Generator().manual_seed(0)
+    order = torch.randperm(len(train_glyphs), generator=generator).tolist()
+    rows = {"identity": score(sources, truths), "n": len(sources)}
+    for k in (8, 32):
+        references = [folder.image(train_glyphs[i]) for i in order[:k]]
+        rows[f"K={k}"] = score(pipe(sources, reference=references).tensors, truths)
+    emit("unseen", {args.unseen: rows})
+
+
+def part_unpaired(args: argparse.Namespace) -> None:
+    emoji, _ = build_dataset("emoji", args.out / "emoji-64", size=64)
+    data = subset(emoji, ["google", "twitter"], args.out / "emoji-google-twitter")
+    model = train(data, ["loss.pairing=unpaired"], args.side_minutes, args.out, "emoji-unpaired")
+    folder = StyleFolder.open(data, load_run_config(PRESET).data)
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
+    rows = {}
+    for source, target in (("google", "twitter"), ("twitter", "google")):
+        sources, truths, _ = test_pairs(folder, source, target)
+        rows[f"{source}->{target}"] = {
+            "n": len(sources),
+            "model": score(pipe(sources, to=target).tensors, truths),
+            "identity": score(sources, truths),
+        }
+    emit("unpaired", rows)
+    first = test_pairs(folder, "google", "twitter")[0][0]
+    emit("unpaired-diversity", {"google->twitter": seed_diversity(pipe, first, "twitter")})
+
+
+def emit(kind: str, payload: dict) -> None:
+    print(json.dumps({"part": kind, "result": payload}), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=15.0, help="budget of paired/ablation")
+    parser.add_argument("--side-minutes", type=float, default=10.0, help="unseen/unpaired budget")
+    parser.add_argument("--parts", default="paired,ablation,unseen,unpaired")
+    parser.add_argument("--unseen", default="fangsong", help="the style left out of training")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/transfer_quality"))
+    args = parser.parse_args()
+    args.parts = args.parts.split(",")
+    threads = CORES
+    torch.set_num_threads(threads)
+    print(
+        f"machine: {platform.machine()}, {threads} cores, torch {torch.__version__}; "
+        f"preset {PRESET}; date {time.strftime('%Y-%m-%d')}",
+        flush=True,
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    root, _ = build_dataset("fonts-cjk", args.out / "fonts-cjk-64", size=64)
+    folder = StyleFolder.open(root, load_run_config(PRESET).data)
+    if "paired" in args.parts:
+        part_paired(args, root, folder)
+    if "unseen" in args.parts:
+        part_unseen(args, root, folder)
+    if "unpaired" in args.parts:
+        part_unpaired(args)
+
+
+if __name__ == "__main__":
+    main()
