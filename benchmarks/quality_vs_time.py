@@ -13,6 +13,7 @@ measures: quality after the images a quiet
 Run: .venv/bin/python benchmarks/quality_vs_time.py [--minutes 5,10,20,40] [--n 2000]
      [--out /tmp/qvt] > /tmp/qvt/log.txt   (writes table.md and quality_vs_time.png to --out)
      An interrupted run's rows: ... quality_vs_time.py --from-log /tmp/qvt/log.txt --out DIR
+     Continue an interrupted run: ... --continue-runs [--img-per-s stylegan-lite=67.5,dcgan=80.8]
 """
 
 from __future__ import annotations
@@ -128,6 +129,17 @@ def main() -> None:
     parser.add_argument(
         "--from-log", type=Path, help="only write the table and plot from a run's printed rows"
     )
+    parser.add_argument(
+        "--img-per-s",
+        default="",
+        help="arch=speed,... : use throughputs measured earlier on a quiet machine instead of "
+        "measuring now (say so when you report the figures)",
+    )
+    parser.add_argument(
+        "--continue-runs",
+        action="store_true",
+        help="continue runs already in --out (resume is bit-exact) instead of starting over",
+    )
     args = parser.parse_args()
     threads = os.cpu_count() or 1
     if args.from_log:
@@ -141,8 +153,11 @@ def main() -> None:
     minutes = [float(m) for m in args.minutes.split(",")]
     rows = []
     architectures = args.architectures.split(",")
-    speeds = {}
+    speeds = dict(parse_speeds(args.img_per_s))
     for arch in architectures:
+        if arch in speeds:
+            print(f"{arch}: {speeds[arch]:.1f} img/s given (--img-per-s)", flush=True)
+            continue
         speeds[arch] = throughput(
             ARCHITECTURES[arch] + [f"train.threads={threads}"], folder, args.out
         )
@@ -151,11 +166,12 @@ def main() -> None:
         overrides = ARCHITECTURES[arch] + [f"train.threads={threads}"]
         speed = speeds[arch]
         run = args.out / "runs" / arch
-        shutil.rmtree(run, ignore_errors=True)
+        if not args.continue_runs:
+            shutil.rmtree(run, ignore_errors=True)
         log = io.StringIO()
         for i, m in enumerate(minutes):
             kimg = m * 60 * speed / 1000
-            if i == 0:
+            if i == 0 and not (run / "checkpoints").is_dir():
                 config = load_run_config("cpu-64", [*overrides, *QUIET, f"train.kimg={kimg}"])
                 result = start_run(str(root), config, run.parent, name=arch, stream=log)
             else:
@@ -169,6 +185,11 @@ def main() -> None:
             print(json.dumps(rows[-1]), f"(evaluated in {time.perf_counter() - started:.0f} s)")
             print(f"  timings: {report['seconds']}", flush=True)
     write_outputs(rows, args.out, threads)
+
+
+def parse_speeds(text: str) -> list[tuple[str, float]]:
+    pairs = [item.split("=") for item in text.split(",") if item]
+    return [(arch, float(speed)) for arch, speed in pairs]
 
 
 def write_outputs(rows: list[dict], out: Path, threads: int) -> None:
