@@ -197,12 +197,7 @@ class Trainer:
         if self.loss.needs_gradient_penalty:
             gp = gradient_penalty(self.D, real_aug, fake_aug, labels, self.rng)
             d_total = d_total + cfg.loss.gp_weight * gp
-        r1 = math.nan
-        if cfg.loss.r1_gamma > 0 and self.state.step % cfg.loss.r1_interval == 0:
-            real_r1 = real.detach().requires_grad_(True)
-            penalty = r1_penalty(self.D(self._aug(real_r1), labels), real_r1)
-            d_total = d_total + penalty * (cfg.loss.r1_gamma / 2 * cfg.loss.r1_interval)
-            r1 = float(penalty.detach())
+        r1, d_total = self._with_lazy_r1(d_total, real, labels)
         d_ok = self._update(self.opt_d, d_total)
 
         self.D.requires_grad_(False)
@@ -240,6 +235,19 @@ class Trainer:
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
+
+    def _with_lazy_r1(
+        self, d_total: torch.Tensor, real: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[float, torch.Tensor]:
+        """On R1 steps (every `r1_interval`, weighted by it) adds the R1 penalty to D's loss:
+        (the penalty for the log, or NaN off R1 steps; D's total loss)."""
+        loss = self.config.loss
+        if loss.r1_gamma <= 0 or self.state.step % loss.r1_interval != 0:
+            return math.nan, d_total
+        real_r1 = real.detach().requires_grad_(True)
+        penalty = r1_penalty(self.D(self._aug(real_r1), labels), real_r1)
+        d_total = d_total + penalty * (loss.r1_gamma / 2 * loss.r1_interval)
+        return float(penalty.detach()), d_total
 
     def _advance(self) -> None:
         """End of a step: EMA update and counters."""

@@ -18,14 +18,13 @@ and style reconstruction: E(T(x, s)) must return the target embedding.
 from __future__ import annotations
 
 import itertools
-import math
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from polystyle.errors import ConfigError
-from polystyle.losses import mode_seeking_loss, r1_penalty
+from polystyle.losses import mode_seeking_loss
 from polystyle.losses.perceptual import perceptual_distance
 from polystyle.models import Discriminator, DiscriminatorConfig, one_hot
 from polystyle.models.stargan_lite import StarGANLite
@@ -148,12 +147,7 @@ class TranslationTrainer(Trainer):
         d_loss = self.loss.d_loss(d_real, d_fake)
         d_cls = F.cross_entropy(real_cls, tgt)
         d_total = d_loss + loss_cfg.style_class_weight * d_cls
-        r1 = math.nan
-        if loss_cfg.r1_gamma > 0 and self.state.step % loss_cfg.r1_interval == 0:
-            real_r1 = real.detach().requires_grad_(True)
-            penalty = r1_penalty(self.D(self._aug(real_r1), tgt), real_r1)
-            d_total = d_total + penalty * (loss_cfg.r1_gamma / 2 * loss_cfg.r1_interval)
-            r1 = float(penalty.detach())
+        r1, d_total = self._with_lazy_r1(d_total, real, tgt)
         d_ok = self._update(self.opt_d, d_total)
 
         self.D.requires_grad_(False)
