@@ -428,13 +428,8 @@ def _zip_of_styles(folder: Path, out: Path) -> Path:
     return out
 
 
-def test_a_training_job_on_an_uploaded_zip_runs_to_the_end(
-    server: str, browser: WebDriver, shots: Path, tmp_path: Path
-) -> None:
-    started = time.monotonic()
-    archive = _zip_of_styles(toy_shapes(tmp_path / "toy"), tmp_path / "toy.zip")
-    wait = _open(browser, server)
-    models_before = len(Select(browser.find_element(By.ID, "model")).options)
+def _fill_training_form(browser: WebDriver, archive: Path, kimg: str) -> None:
+    """The Train tab set to an uploaded zip, preset cpu-32, a kimg budget, tiny overrides."""
     browser.find_element(By.ID, "tab-train").click()
     browser.find_element(By.CSS_SELECTOR, 'input[name="train-dataset"][value="upload"]').click()
     browser.find_element(By.ID, "train-zip").send_keys(str(archive))
@@ -442,9 +437,19 @@ def test_a_training_job_on_an_uploaded_zip_runs_to_the_end(
     Select(browser.find_element(By.ID, "train-budget-kind")).select_by_value("kimg")
     budget = browser.find_element(By.ID, "train-budget")
     budget.clear()
-    budget.send_keys("0.04")
-    browser.find_element(By.ID, "train-name").send_keys("webui-toy")
+    budget.send_keys(kimg)
     browser.find_element(By.ID, "train-overrides").send_keys("\n".join(TINY_TRAIN))
+
+
+def test_a_training_job_on_an_uploaded_zip_runs_to_the_end(
+    server: str, browser: WebDriver, shots: Path, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    archive = _zip_of_styles(toy_shapes(tmp_path / "toy"), tmp_path / "toy.zip")
+    wait = _open(browser, server)
+    models_before = len(Select(browser.find_element(By.ID, "model")).options)
+    _fill_training_form(browser, archive, "0.04")
+    browser.find_element(By.ID, "train-name").send_keys("webui-toy")
     browser.save_screenshot(str(shots / "01-train-form.png"))
     browser.find_element(By.ID, "train-button").click()
     wait.until(lambda d: d.find_element(By.ID, "job").is_displayed())
@@ -494,15 +499,7 @@ def test_a_running_job_is_found_again_after_a_reload_and_can_be_cancelled(
 ) -> None:
     archive = _zip_of_styles(toy_shapes(tmp_path / "toy"), tmp_path / "toy.zip")
     _open(browser, server)
-    browser.find_element(By.ID, "tab-train").click()
-    browser.find_element(By.CSS_SELECTOR, 'input[name="train-dataset"][value="upload"]').click()
-    browser.find_element(By.ID, "train-zip").send_keys(str(archive))
-    Select(browser.find_element(By.ID, "train-preset")).select_by_value("cpu-32")
-    Select(browser.find_element(By.ID, "train-budget-kind")).select_by_value("kimg")
-    budget = browser.find_element(By.ID, "train-budget")
-    budget.clear()
-    budget.send_keys("1000")
-    browser.find_element(By.ID, "train-overrides").send_keys("\n".join(TINY_TRAIN))
+    _fill_training_form(browser, archive, "1000")
     browser.find_element(By.ID, "train-button").click()
     wait = WebDriverWait(browser, TRAIN_WAIT_S)
     wait.until(lambda d: "step" in d.find_element(By.ID, "job-detail").text)
