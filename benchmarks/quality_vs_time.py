@@ -41,7 +41,12 @@ from polystyle.training.trainer import Trainer
 
 ARCHITECTURES = {
     "stylegan-lite": [],
-    "dcgan": ["model.architecture=dcgan", "model.generator={width: 32, channel_max: 256}"],
+    # The baseline keeps the batch it was measured with (cpu-64 used batch 32 until then).
+    "dcgan": [
+        "model.architecture=dcgan",
+        "model.generator={width: 32, channel_max: 256}",
+        "train.batch=32",
+    ],
 }
 QUIET = [
     "train.log_every=100000",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,32 @@ def test_resume_is_bit_exact(toy_data: Path, tmp_path: Path, arch: str) -> None:
     different = [k for k in straight if not torch.equal(straight[k], split[k])]
     assert different == [], sorted({k.split(".")[0] for k in different})
     assert any(k.startswith("opt_d.state") for k in straight)  # optimiser moments compared too
+
+
+def test_tensorboard_events_hold_the_logged_scalars(toy_data: Path, tmp_path: Path) -> None:
+    event_accumulator = pytest.importorskip(
+        "tensorboard.backend.event_processing.event_accumulator"
+    )
+    config = tiny("train.tensorboard=true")
+    start_run(str(toy_data), config, tmp_path, name="tb", stream=io.StringIO(), max_steps=4)
+    events = event_accumulator.EventAccumulator(str(tmp_path / "tb" / "tensorboard"))
+    events.Reload()
+    assert {"d_loss", "g_loss", "img_s"} <= set(events.Tags()["scalars"])
+    logged = [row["d_loss"] for row in json_rows(tmp_path / "tb" / "metrics.jsonl")]
+    written = [event.value for event in events.Scalars("d_loss")]
+    assert written == pytest.approx(logged)
+
+
+def test_tensorboard_without_the_package_says_how_to_install(
+    toy_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)
+    with pytest.raises(ConfigError, match=r"pip install 'polystyle\[tensorboard\]'"):
+        start_run(str(toy_data), tiny("train.tensorboard=true"), tmp_path, stream=io.StringIO())
+
+
+def json_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def test_interrupted_checkpoint_write_keeps_the_previous_one(

@@ -44,6 +44,11 @@ def test_yaml_round_trip_is_lossless() -> None:
         (["train.device=tpu"], r"train\.device"),
         (["kimg=3"], "section.key=value"),
         (["data.size=9"], "--size"),
+        (["train.batch=many"], r"train\.batch='many': expected an integer"),
+        (["train.tensorboard=maybe"], "expected true or false"),
+        (["train.minutes=soon"], "expected a number or null"),
+        (["model.generator=3"], r"model\.generator=3: expected a mapping"),
+        (["loss.name=5"], "expected a string"),
     ],
 )
 def test_bad_overrides_name_the_key(overrides: list[str], message: str) -> None:

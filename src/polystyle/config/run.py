@@ -8,10 +8,11 @@ any unknown key or bad value raises ConfigError naming it and listing what is va
 from __future__ import annotations
 
 import dataclasses
+import types
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
@@ -117,6 +118,7 @@ class TrainSection:
     keep_checkpoints: int = 3
     samples_per_style: int = 8
     nan_patience: int = 3  # non-finite steps in a row before rolling back
+    tensorboard: bool = False  # also write metrics as TensorBoard events (optional extra)
 
     def validate(self) -> None:
         if self.batch < 2:
@@ -173,6 +175,7 @@ class RunConfig:
             if not isinstance(values, dict):
                 raise ConfigError(f"config section {name!r} must be a mapping")
             _check_keys(name, values, {f.name: None for f in fields(section_cls)})
+            _check_types(name, section_cls, values)
             try:
                 section = section_cls(**values)
             except TypeError as exc:
@@ -190,6 +193,50 @@ def _check_keys(where: str, values: dict[str, Any], valid: dict[str, Any]) -> No
         raise ConfigError(
             f"unknown key(s) {', '.join(unknown)} in {where}; valid: {', '.join(sorted(valid))}"
         )
+
+
+def _check_types(where: str, section_cls: type, values: dict[str, Any]) -> None:
+    """A wrong-typed value (`train.batch=many`) fails here, naming the key, rather than as
+    a TypeError deep inside training."""
+    hints = get_type_hints(section_cls)
+    for key, value in values.items():
+        if not _matches(value, hints[key]):
+            raise ConfigError(f"{where}.{key}={value!r}: expected {_describe(hints[key])}")
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return any(_matches(value, arg) for arg in get_args(hint))
+    if origin is Literal:
+        return value in get_args(hint)
+    if origin is dict or hint is dict:
+        return isinstance(value, dict)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    return True
+
+
+def _describe(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in get_args(hint))
+    if origin is Literal:
+        return "one of " + ", ".join(map(str, get_args(hint)))
+    if origin is dict or hint is dict:
+        return "a mapping"
+    if hint is type(None):
+        return "null"
+    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+    return names.get(hint, getattr(hint, "__name__", str(hint)))
 
 
 def preset_names() -> list[str]:

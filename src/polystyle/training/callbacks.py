@@ -15,6 +15,8 @@ from typing import Any, TextIO
 
 from PIL import Image, ImageDraw
 
+from polystyle.errors import ConfigError
+
 
 def _memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -40,6 +42,29 @@ class JsonLines:
         if not self.path.is_file():
             return []
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+
+class TensorBoard:
+    """Scalars of each metrics row as TensorBoard events, for users who already run
+    TensorBoard; `train.tensorboard=true` asks for it and the package is an optional extra."""
+
+    def __init__(self, log_dir: Path) -> None:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError as error:
+            raise ConfigError(
+                "train.tensorboard=true needs the tensorboard package: "
+                "pip install 'polystyle[tensorboard]' (or drop the setting)"
+            ) from error
+        self.writer = SummaryWriter(str(log_dir))
+
+    def write(self, row: dict[str, Any]) -> None:
+        for key, value in row.items():
+            if key != "step" and isinstance(value, (int, float)) and math.isfinite(value):
+                self.writer.add_scalar(key, value, row["step"])
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 class Progress:

@@ -31,7 +31,7 @@ from polystyle.nn.layers import minibatch_group_size
 from polystyle.sampling.grids import make_grid
 from polystyle.sampling.images import to_float, to_uint8
 from polystyle.sampling.seeds import z_from_seeds
-from polystyle.training.callbacks import JsonLines, Progress, loss_curve
+from polystyle.training.callbacks import JsonLines, Progress, TensorBoard, loss_curve
 from polystyle.training.checkpoint import (
     Checkpoint,
     latest_checkpoint,
@@ -81,6 +81,9 @@ class Trainer:
         self.metrics = JsonLines(self.run_dir / "metrics.jsonl")
         self.events = JsonLines(self.run_dir / "events.jsonl")
         self.progress = Progress(stream)
+        self.tensorboard = (
+            TensorBoard(self.run_dir / "tensorboard") if config.train.tensorboard else None
+        )
         self._stop_reason: str | None = None
         self._last_checkpoint_time = time.monotonic()
 
@@ -355,6 +358,8 @@ class Trainer:
                     self.save()
         finally:
             self._restore_signal_handlers(handlers)
+            if self.tensorboard is not None:
+                self.tensorboard.close()
         self.save()
         self.write_samples()
         loss_curve(self.metrics.read(), self.run_dir / "loss_curve.png")
@@ -377,6 +382,8 @@ class Trainer:
             row[key] = sum(finite) / len(finite) if finite else math.nan
         row["g_grad_norm"] = _grad_norm(self.G)
         self.metrics.write(row)
+        if self.tensorboard is not None:
+            self.tensorboard.write(row)
         self.progress.tick(row, self.config.train.kimg, self.config.train.minutes)
 
     def _on_nonfinite(self, losses: dict[str, float]) -> None:
