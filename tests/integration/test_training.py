@@ -17,6 +17,7 @@ from polystyle.losses.adversarial import NonSaturatingLoss
 from polystyle.models.folder import MODEL_JSON, ModelFolderError, load_discriminator
 from polystyle.pipelines import SynthesisPipeline
 from polystyle.training import checkpoint as checkpoint_module
+from polystyle.training.callbacks import JsonLines
 from polystyle.training.checkpoint import latest_checkpoint
 from polystyle.training.run import resume_run, start_run
 from polystyle.training.trainer import Trainer
@@ -63,7 +64,7 @@ def test_tensorboard_events_hold_the_logged_scalars(toy_data: Path, tmp_path: Pa
     events = event_accumulator.EventAccumulator(str(tmp_path / "tb" / "tensorboard"))
     events.Reload()
     assert {"d_loss", "g_loss", "img_s"} <= set(events.Tags()["scalars"])
-    logged = [row["d_loss"] for row in json_rows(tmp_path / "tb" / "metrics.jsonl")]
+    logged = [row["d_loss"] for row in JsonLines(tmp_path / "tb" / "metrics.jsonl").read()]
     written = [event.value for event in events.Scalars("d_loss")]
     assert written == pytest.approx(logged)
 
@@ -74,10 +75,6 @@ def test_tensorboard_without_the_package_says_how_to_install(
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)
     with pytest.raises(ConfigError, match=r"pip install 'polystyle\[tensorboard\]'"):
         start_run(str(toy_data), tiny("train.tensorboard=true"), tmp_path, stream=io.StringIO())
-
-
-def json_rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def test_interrupted_checkpoint_write_keeps_the_previous_one(
