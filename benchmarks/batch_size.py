@@ -95,19 +95,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as work:
             trainer = Trainer(config, folder, Path(work) / "run", stream=io.StringIO())
             chunk = max(1, round(args.every * 1000 / batch))
-            while trainer.fit(max_steps=chunk) == "max steps reached":
+            reason = "max steps reached"
+            while reason == "max steps reached":
+                reason = trainer.fit(max_steps=chunk)
                 mean, weakest, diversity = judged(trainer, judge, real_diversity)
                 print(
                     f"| {batch} | {trainer.state.kimg:.1f} | {trainer.state.step} | {mean:.3f} "
                     f"| {weakest:.2f} | {diversity:.2f} |",
                     flush=True,
                 )
-            mean, weakest, diversity = judged(trainer, judge, real_diversity)
-            print(
-                f"| {batch} | {trainer.state.kimg:.1f} | {trainer.state.step} | {mean:.3f} "
-                f"| {weakest:.2f} | {diversity:.2f} |",
-                flush=True,
-            )
             speed_config = load_run_config("cpu-64", overrides)
             speed_trainer = Trainer(
                 speed_config, folder, Path(work) / "speed", stream=io.StringIO()
