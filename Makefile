@@ -9,14 +9,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fonts browser install
+.PHONY: demo test lint bench fonts browser postgres install
 
 DEMO_MINUTES ?= 10
 
 demo: install fonts
 	DEMO_MINUTES=$(DEMO_MINUTES) bash scripts/demo.sh
 
-test: install fonts browser
+test: install fonts browser postgres
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/python -m pytest
 
@@ -49,3 +49,8 @@ fonts:
 # Headless Chromium and its driver for the web-UI tests (Selenium never downloads a browser).
 browser:
 	@bash scripts/ensure-apt.sh browser chromium chromium-driver
+
+# PostgreSQL binaries for the `serve --db postgresql://...` tests: each test starts its own
+# throwaway server in a temporary folder; nothing runs as a system service.
+postgres:
+	@bash scripts/ensure-apt.sh postgres postgresql

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install Debian packages when missing: `ensure-apt.sh WHAT PACKAGE...` (WHAT names them in
-# messages). Used for the fonts of the built-in fonts-cjk dataset and for the headless
-# Chromium of the web-UI tests. As root it runs apt-get itself; otherwise it prints the sudo
-# command and fails.
+# messages). Used for the fonts of the built-in fonts-cjk dataset, the headless Chromium of
+# the web-UI tests and the PostgreSQL binaries of the database tests. As root it runs apt-get
+# itself; otherwise it prints the sudo command and fails.
 set -euo pipefail
 what=$1
 shift

@@ -552,3 +552,27 @@ def test_json_answers_of_the_api_used_by_the_page(server: str) -> None:
     assert [s["name"] for s in json.loads(body)["styles"]] == ["circle", "square"]
     kinds = {m["id"]: m["kind"] for m in models}
     assert kinds["toy"] == "synthesis" and kinds["toy-pairs"] == "translation"
+
+
+def test_the_api_docs_pages_render_with_no_internet(
+    server: str, browser: WebDriver, shots: Path
+) -> None:
+    """/docs and /redoc draw from files the package ships: the headless browser here has no
+    internet, so a CDN script would leave the pages blank."""
+    for page in ("docs", "redoc"):
+        status, body = _get(f"{server}/{page}")
+        assert status == 200
+        assert "http://" not in body.decode() and "https://" not in body.decode(), page
+    browser.get(f"{server}/docs")
+    wait = WebDriverWait(browser, WAIT_S)
+    title = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".swagger-ui .info .title"))
+    assert "polystyle" in title.text
+    paths = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"))
+    assert "/v1/generate" in [p.text for p in paths]
+    browser.save_screenshot(str(shots / "01-swagger.png"))
+    _no_page_errors(browser)
+    browser.get(f"{server}/redoc")
+    heading = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".api-info h1"))
+    assert "polystyle" in heading.text
+    browser.save_screenshot(str(shots / "02-redoc.png"))
+    _no_page_errors(browser)

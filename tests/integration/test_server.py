@@ -9,6 +9,7 @@ urllib, so what is tested is the bytes on the wire.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import math
@@ -24,6 +25,7 @@ import urllib.request
 import uuid
 import zipfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from tests.conftest import TINY_TRAIN, TINY_TRANSLATE, toy_shapes
 from tests.e2e.test_cli import polystyle
 from tests.e2e.test_train_cli import tiny_model
 from tests.integration.test_translation import tiny_glyph_model, tiny_translator
+from tests.postgres import temporary_postgres
 
 pytest.importorskip("fastapi", reason="the HTTP API needs fastapi (pip install fastapi uvicorn)")
 
@@ -433,6 +436,45 @@ def test_transfer_to_a_blend_a_prompt_or_reference_images(api: Api) -> None:
     assert math.isclose(sum(guided.json()["weights"].values()), 1.0, abs_tol=1e-3)
 
 
+def test_transfers_beyond_the_render_queue_get_429_with_retry_after(
+    api: Api, workspace: Path
+) -> None:
+    """A second server on the same models (its own --db) with one slot and one queue place:
+    a burst of transfers is partly served and partly refused, never failed or left hanging."""
+    models = workspace / "main" / "models"
+    busy = start_server(
+        models,
+        workspace / "cache",
+        None,
+        "--db",
+        str(workspace / "busy.sqlite"),
+        "--render-slots",
+        "1",
+        "--render-queue",
+        "1",
+    )
+    square = png(Image.new("L", (16, 16), 0))
+
+    def one(_: int) -> Answer:
+        return transfer(busy, square, model="pairs", style="outline", seeds="0-63")
+
+    try:
+        statuses: list[int] = []
+        for _ in range(5):
+            with ThreadPoolExecutor(12) as pool:
+                answers = list(pool.map(one, range(12)))
+            statuses += [a.status for a in answers]
+            refused = [a for a in answers if a.status == 429]
+            if refused and any(a.status == 200 for a in answers):
+                break
+        assert set(statuses) == {200, 429}, statuses
+        assert refused[0].headers["retry-after"].isdigit()
+        assert_problem(refused[0], 429, "busy", "retry")
+        assert transfer(busy, square, model="pairs", style="outline").status == 200
+    finally:
+        stop_server(busy)
+
+
 def test_transfer_a_line_of_text_with_a_glyph_model(api: Api) -> None:
     line = transfer(api, model="glyphs", text="永 字", style="kai", seeds="0,1", format="json")
     assert line.status == 200, line.body
@@ -598,31 +640,41 @@ def test_one_server_per_database(api: Api, workspace: Path) -> None:
     assert api.call("GET", "/v1/health").status == 200
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_restart_marks_running_jobs_interrupted_and_resume_finishes_them(
-    workspace: Path,
+    workspace: Path, backend: str
 ) -> None:
-    models = workspace / "restart" / "models"
+    """Also the PostgreSQL backend end to end: jobs, progress, resume, model registration."""
+    models = workspace / f"restart-{backend}" / "models"
     models.mkdir(parents=True)
-    first = start_server(models, workspace / "cache", None)
-    try:
-        upload = first.upload(toy_zip(workspace / "restart")).json()["id"]
-        job_id = first.call("POST", "/v1/jobs", train_job(upload, 1000)).json()["id"]
-        deadline = time.monotonic() + JOB_S
-        while not (first.call("GET", f"/v1/jobs/{job_id}").json()["progress"] or {}).get("step"):
-            assert time.monotonic() < deadline, "the job never reported progress"
-            time.sleep(0.2)
-    finally:
-        first.process.kill()
-        first.process.wait()
-    second = start_server(models, workspace / "cache", None)
-    try:
-        job = second.call("GET", f"/v1/jobs/{job_id}").json()
-        assert job["state"] == "interrupted" and job["resumable"], job
-        kimg = round(job["progress"]["kimg"] + 0.1, 3)
-        resumed = second.call("POST", f"/v1/jobs/{job_id}/resume", {"kimg": kimg})
-        assert resumed.status == 202 and resumed.json()["resumed"]
-        done = second.wait_job(job_id, {"succeeded", "failed"})
-        assert done["state"] == "succeeded", done
-        assert second.call("GET", f"/v1/models/{done['model']}").status == 200
-    finally:
-        stop_server(second)
+    with contextlib.ExitStack() as stack:
+        db = [] if backend == "sqlite" else ["--db", stack.enter_context(temporary_postgres())]
+        first = start_server(models, workspace / "cache", None, *db)
+        try:
+            upload = first.upload(toy_zip(models.parent)).json()["id"]
+            job_id = first.call("POST", "/v1/jobs", train_job(upload, 1000)).json()["id"]
+            deadline = time.monotonic() + JOB_S
+            while not (first.call("GET", f"/v1/jobs/{job_id}").json()["progress"] or {}).get(
+                "step"
+            ):
+                assert time.monotonic() < deadline, "the job never reported progress"
+                time.sleep(0.2)
+        finally:
+            first.process.kill()
+            first.process.wait()
+        second = start_server(models, workspace / "cache", None, *db)
+        try:
+            job = second.call("GET", f"/v1/jobs/{job_id}").json()
+            assert job["state"] == "interrupted" and job["resumable"], job
+            kimg = round(job["progress"]["kimg"] + 0.1, 3)
+            resumed = second.call("POST", f"/v1/jobs/{job_id}/resume", {"kimg": kimg})
+            assert resumed.status == 202 and resumed.json()["resumed"]
+            done = second.wait_job(job_id, {"succeeded", "failed"})
+            assert done["state"] == "succeeded", done
+            assert second.call("GET", f"/v1/models/{done['model']}").status == 200
+            listed = second.call("GET", "/v1/models").json()["models"]
+            assert done["model"] in [m["id"] for m in listed]
+        finally:
+            stop_server(second)
+    if backend == "postgresql":
+        assert not list(models.glob("*.sqlite")), "the PostgreSQL server wrote a SQLite file"

@@ -23,14 +23,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--max-jobs", type=int, default=1, help="jobs running at once")
-    parser.add_argument("--db", type=Path, help="SQLite file (default: MODELS/polystyle.sqlite)")
+    parser.add_argument(
+        "--db",
+        help="job and model records: a SQLite file (default: MODELS/polystyle.sqlite) or a "
+        "PostgreSQL URL, postgresql://user:password@host/database",
+    )
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda, for renders and jobs")
     parser.add_argument(
         "--max-upload-mb", type=float, default=64, help="largest dataset zip accepted"
     )
     parser.add_argument("--timeout", type=float, default=120, help="seconds one render may take")
     parser.add_argument(
-        "--render-slots", type=int, default=2, help="renders at once; more get 429 Busy"
+        "--render-slots", type=int, default=2, help="renders at once (more wait in the queue)"
+    )
+    parser.add_argument(
+        "--render-queue", type=int, default=32, help="renders that may wait for a slot"
     )
     parser.set_defaults(handler=run_serve)
 
@@ -40,13 +47,14 @@ def run_serve(args: argparse.Namespace) -> int:
     check_exposure(args.host, token)
     settings = ServerSettings(
         models_dir=args.models,
-        db_path=args.db,
+        db=args.db,
         max_jobs=args.max_jobs,
         token=token,
         device=args.device,
         max_upload_bytes=int(args.max_upload_mb * MIB),
         request_timeout_s=args.timeout,
         generation_slots=args.render_slots,
+        render_queue=args.render_queue,
     )
     # Imported here: every `polystyle` command (and every job process) loads this module,
     # and only `serve` needs the web stack.

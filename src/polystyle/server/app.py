@@ -1,9 +1,10 @@
 """`create_app(settings)`: the FastAPI application behind `polystyle serve`.
 
-Routes live under `/v1` (one router per resource in `routes/`); the interactive OpenAPI page
-is `/docs`. The browser UI, when its folder exists in the package, is served at `/`. Start-up
-indexes the models folder and starts the job runner (marking jobs a previous server left
-running as interrupted); shutdown stops running jobs, which checkpoint first.
+Routes live under `/v1` (one router per resource in `routes/`); the interactive OpenAPI pages
+are `/docs` and `/redoc` (served offline, see `apidocs`). The browser UI, when its folder exists
+in the package, is served at `/`. Start-up indexes the models folder and starts the job runner
+(marking jobs a previous server left running as interrupted); shutdown stops running jobs,
+which checkpoint first.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from polystyle import __version__
-from polystyle.server import problems
+from polystyle.server import apidocs, problems
 from polystyle.server.limits import BodyLimit
 from polystyle.server.problems import ApiError
 from polystyle.server.responses import SafeJSONResponse
@@ -60,10 +61,13 @@ def create_app(settings: ServerSettings) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         default_response_class=SafeJSONResponse,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.server = state
     app.state.settings = settings
     problems.install(app)
+    apidocs.install(app)
     app.add_middleware(BodyLimit, limit_for=lambda path: _body_limit(settings, path))
     for module in (models, images, transfer, explain, jobs):
         app.include_router(module.router)

@@ -1,4 +1,5 @@
-"""The job queue's records in SQLite: what each job asked for and where it stands.
+"""The job queue's records in the server database (`db.py`): what each job asked for and
+where it stands.
 
 States: queued -> running -> succeeded | failed | cancelled | interrupted. Every change is
 one conditional UPDATE (`... WHERE state = 'queued'`), so a cancel and a start racing for the
@@ -11,7 +12,6 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from polystyle.server import db
@@ -25,10 +25,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     kind TEXT NOT NULL,
     state TEXT NOT NULL,
     params TEXT NOT NULL,
-    created REAL NOT NULL,
-    queued REAL NOT NULL,
-    started REAL,
-    finished REAL,
+    created DOUBLE PRECISION NOT NULL,
+    queued DOUBLE PRECISION NOT NULL,
+    started DOUBLE PRECISION,
+    finished DOUBLE PRECISION,
     pid INTEGER,
     returncode INTEGER,
     cancel INTEGER NOT NULL DEFAULT 0,
@@ -78,24 +78,24 @@ class Job:
 
 
 class JobStore:
-    def __init__(self, database: Path) -> None:
+    def __init__(self, database: db.Database) -> None:
         self.database = database
-        db.initialise(database, SCHEMA)
+        database.initialise(SCHEMA)
 
     def add(self, kind: str, params: dict[str, Any]) -> Job:
         job_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
         now = time.time()
-        with db.connect(self.database) as connection:
-            connection.execute(
+        with self.database.transaction() as tx:
+            tx.run(
                 "INSERT INTO jobs (id, kind, state, params, created, queued) "
-                "VALUES (?, ?, 'queued', ?, ?, ?)",
-                (job_id, kind, json.dumps(params), now, now),
+                "VALUES (:id, :kind, 'queued', :params, :now, :now)",
+                {"id": job_id, "kind": kind, "params": json.dumps(params), "now": now},
             )
         return self.require(job_id)
 
     def get(self, job_id: str) -> Job | None:
-        with db.connect(self.database) as connection:
-            row = connection.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        with self.database.transaction() as tx:
+            row = tx.one("SELECT * FROM jobs WHERE id = :id", {"id": job_id})
         return None if row is None else Job.from_row(row)
 
     def require(self, job_id: str) -> Job:
@@ -105,35 +105,35 @@ class JobStore:
         return job
 
     def list(self, limit: int = 100) -> list[Job]:
-        with db.connect(self.database) as connection:
-            rows = connection.execute(
-                "SELECT * FROM jobs ORDER BY created DESC, id DESC LIMIT ?", (limit,)
-            ).fetchall()
+        with self.database.transaction() as tx:
+            rows = tx.all(
+                "SELECT * FROM jobs ORDER BY created DESC, id DESC LIMIT :limit", {"limit": limit}
+            )
         return [Job.from_row(row) for row in rows]
 
     def with_state(self, state: str) -> list[Job]:
-        with db.connect(self.database) as connection:
-            rows = connection.execute(
-                "SELECT * FROM jobs WHERE state = ? ORDER BY queued", (state,)
-            ).fetchall()
+        with self.database.transaction() as tx:
+            rows = tx.all(
+                "SELECT * FROM jobs WHERE state = :state ORDER BY queued", {"state": state}
+            )
         return [Job.from_row(row) for row in rows]
 
     def claim_next(self) -> Job | None:
         """The oldest queued job, switched to running (only one caller can win a job)."""
         for job in self.with_state("queued"):
-            with db.connect(self.database) as connection:
-                claimed = connection.execute(
-                    "UPDATE jobs SET state = 'running', started = ?, pid = NULL, "
-                    "returncode = NULL WHERE id = ? AND state = 'queued'",
-                    (time.time(), job.id),
-                ).rowcount
+            with self.database.transaction() as tx:
+                claimed = tx.run(
+                    "UPDATE jobs SET state = 'running', started = :now, pid = NULL, "
+                    "returncode = NULL WHERE id = :id AND state = 'queued'",
+                    {"now": time.time(), "id": job.id},
+                )
             if claimed:
                 return self.require(job.id)
         return None
 
     def set_pid(self, job_id: str, pid: int) -> None:
-        with db.connect(self.database) as connection:
-            connection.execute("UPDATE jobs SET pid = ? WHERE id = ?", (pid, job_id))
+        with self.database.transaction() as tx:
+            tx.run("UPDATE jobs SET pid = :pid WHERE id = :id", {"pid": pid, "id": job_id})
 
     def finish(
         self,
@@ -144,48 +144,49 @@ class JobStore:
         result: dict[str, Any] | None = None,
         model_id: str | None = None,
     ) -> None:
-        with db.connect(self.database) as connection:
-            connection.execute(
-                "UPDATE jobs SET state = ?, finished = ?, returncode = ?, error = ?, "
-                "result = ?, model_id = COALESCE(?, model_id) WHERE id = ?",
-                (
-                    state,
-                    time.time(),
-                    returncode,
-                    error,
-                    None if result is None else json.dumps(result),
-                    model_id,
-                    job_id,
-                ),
+        with self.database.transaction() as tx:
+            tx.run(
+                "UPDATE jobs SET state = :state, finished = :now, returncode = :returncode, "
+                "error = :error, result = :result, model_id = COALESCE(:model_id, model_id) "
+                "WHERE id = :id",
+                {
+                    "state": state,
+                    "now": time.time(),
+                    "returncode": returncode,
+                    "error": error,
+                    "result": None if result is None else json.dumps(result),
+                    "model_id": model_id,
+                    "id": job_id,
+                },
             )
 
     def request_cancel(self, job_id: str) -> Job:
         """A queued job is cancelled at once; a running one is flagged for the runner."""
-        with db.connect(self.database) as connection:
-            connection.execute(
-                "UPDATE jobs SET state = 'cancelled', cancel = 1, finished = ? "
-                "WHERE id = ? AND state = 'queued'",
-                (time.time(), job_id),
+        with self.database.transaction() as tx:
+            tx.run(
+                "UPDATE jobs SET state = 'cancelled', cancel = 1, finished = :now "
+                "WHERE id = :id AND state = 'queued'",
+                {"now": time.time(), "id": job_id},
             )
-            connection.execute(
-                "UPDATE jobs SET cancel = 1 WHERE id = ? AND state = 'running'", (job_id,)
+            tx.run(
+                "UPDATE jobs SET cancel = 1 WHERE id = :id AND state = 'running'", {"id": job_id}
             )
         return self.require(job_id)
 
     def requeue(self, job_id: str, resume: dict[str, Any] | None) -> bool:
         """Queue a finished job again; False when it is not in a state that allows it."""
-        placeholders = ",".join("?" * len(REQUEUE_STATES))
-        with db.connect(self.database) as connection:
+        states = {f"state{i}": state for i, state in enumerate(sorted(REQUEUE_STATES))}
+        with self.database.transaction() as tx:
             return bool(
-                connection.execute(
-                    "UPDATE jobs SET state = 'queued', queued = ?, started = NULL, "
+                tx.run(
+                    "UPDATE jobs SET state = 'queued', queued = :now, started = NULL, "
                     "finished = NULL, pid = NULL, returncode = NULL, cancel = 0, error = NULL, "
-                    f"resume = ? WHERE id = ? AND state IN ({placeholders})",
-                    (
-                        time.time(),
-                        None if resume is None else json.dumps(resume),
-                        job_id,
-                        *sorted(REQUEUE_STATES),
-                    ),
-                ).rowcount
+                    f"resume = :resume WHERE id = :id AND state IN (:{', :'.join(states)})",
+                    {
+                        "now": time.time(),
+                        "resume": None if resume is None else json.dumps(resume),
+                        "id": job_id,
+                        **states,
+                    },
+                )
             )

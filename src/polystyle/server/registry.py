@@ -1,4 +1,4 @@
-"""The models a server offers: model folders under `--models DIR`, indexed in SQLite.
+"""The models a server offers: model folders under `--models DIR`, indexed in the database.
 
 The folders are the truth (a model is a folder a user can copy in or out); the table is an
 index of what `model.json` and `eval/metrics.json` say, so listing models reads no weights. A
@@ -6,9 +6,7 @@ rescan adds new folders, refreshes changed ones and forgets removed ones. A fini
 job registers its model by copying the run's model folder in under a fresh id, so deleting
 job files never breaks a registered model.
 
-Storage is the standard library's sqlite3 on purpose: one local file, no server, no ORM. A
-PostgreSQL registry selected by a database URL (for several API servers sharing one index) is
-not implemented.
+The index lives in the server database (`db.py`): a SQLite file by default, or PostgreSQL.
 """
 
 from __future__ import annotations
@@ -37,11 +35,11 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS models (
     id TEXT PRIMARY KEY,
     path TEXT NOT NULL,
-    stamp REAL NOT NULL,
+    stamp DOUBLE PRECISION NOT NULL,
     info TEXT NOT NULL,
     source TEXT NOT NULL,
     job_id TEXT,
-    registered REAL NOT NULL
+    registered DOUBLE PRECISION NOT NULL
 );
 """
 
@@ -91,10 +89,10 @@ def _stamp(folder: Path) -> float:
 
 
 class ModelRegistry:
-    def __init__(self, database: Path, models_dir: Path) -> None:
+    def __init__(self, database: db.Database, models_dir: Path) -> None:
         self.database = database
         self.models_dir = models_dir
-        db.initialise(database, SCHEMA)
+        database.initialise(SCHEMA)
 
     def scan(self) -> list[str]:
         """Index every `<models_dir>/<id>/model.json`; forget rows whose folder is gone."""
@@ -109,29 +107,36 @@ class ModelRegistry:
                 LOG.warning("skipping model folder %s: %s", folder, exc)
                 continue
             found.append(folder.name)
-        with db.connect(self.database) as connection:
-            known = [row["id"] for row in connection.execute("SELECT id FROM models")]
+        with self.database.transaction() as tx:
+            known = [row["id"] for row in tx.all("SELECT id FROM models")]
             for model_id in set(known) - set(found):
-                connection.execute("DELETE FROM models WHERE id = ?", (model_id,))
+                tx.run("DELETE FROM models WHERE id = :id", {"id": model_id})
         return found
 
     def record(self, model_id: str, source: str = "scan", job_id: str | None = None) -> None:
         """(Re)index one folder, unless it is unchanged since it was last indexed."""
         folder = self.models_dir / model_id
         stamp = _stamp(folder)
-        with db.connect(self.database) as connection:
-            row = connection.execute(
-                "SELECT stamp FROM models WHERE id = ?", (model_id,)
-            ).fetchone()
+        with self.database.transaction() as tx:
+            row = tx.one("SELECT stamp FROM models WHERE id = :id", {"id": model_id})
             if row is not None and row["stamp"] == stamp and source == "scan":
                 return
         info = json.dumps(describe(folder), ensure_ascii=False)
-        with db.connect(self.database) as connection:
-            connection.execute(
+        with self.database.transaction() as tx:
+            tx.run(
                 "INSERT INTO models (id, path, stamp, info, source, job_id, registered) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "VALUES (:id, :path, :stamp, :info, :source, :job_id, :now) "
+                "ON CONFLICT(id) DO UPDATE SET "
                 "path = excluded.path, stamp = excluded.stamp, info = excluded.info",
-                (model_id, str(folder), stamp, info, source, job_id, time.time()),
+                {
+                    "id": model_id,
+                    "path": str(folder),
+                    "stamp": stamp,
+                    "info": info,
+                    "source": source,
+                    "job_id": job_id,
+                    "now": time.time(),
+                },
             )
 
     def register_copy(self, source: Path, preferred: str, job_id: str) -> str:
@@ -150,19 +155,19 @@ class ModelRegistry:
         return model_id
 
     def list(self) -> list[dict[str, Any]]:
-        with db.connect(self.database) as connection:
-            rows = connection.execute("SELECT * FROM models ORDER BY id").fetchall()
+        with self.database.transaction() as tx:
+            rows = tx.all("SELECT * FROM models ORDER BY id")
         return [_row_json(row) for row in rows]
 
     def get(self, model_id: str) -> dict[str, Any] | None:
-        with db.connect(self.database) as connection:
-            row = connection.execute("SELECT * FROM models WHERE id = ?", (model_id,)).fetchone()
+        with self.database.transaction() as tx:
+            row = tx.one("SELECT * FROM models WHERE id = :id", {"id": model_id})
         return None if row is None else _row_json(row)
 
     def folder(self, model_id: str) -> Path | None:
         """The model's folder, or None for an id the registry does not hold."""
-        with db.connect(self.database) as connection:
-            row = connection.execute("SELECT path FROM models WHERE id = ?", (model_id,)).fetchone()
+        with self.database.transaction() as tx:
+            row = tx.one("SELECT path FROM models WHERE id = :id", {"id": model_id})
         return None if row is None else Path(row["path"])
 
 

@@ -23,7 +23,7 @@ WEBUI_DIR = Path(polystyle.__file__).parent / "webui" / "static"
 @dataclass(frozen=True)
 class ServerSettings:
     models_dir: Path
-    db_path: Path | None = None  # default: <models_dir>/polystyle.sqlite
+    db: str | None = None  # SQLite file or postgresql:// URL; default models_dir/polystyle.sqlite
     max_jobs: int = 1
     token: str | None = None
     device: str = "auto"
@@ -35,7 +35,8 @@ class ServerSettings:
     max_zip_ratio: int = 200  # uncompressed / compressed, per member
     max_images: int = 64  # images per generate request
     max_frames: int = 240  # frames per animation
-    generation_slots: int = 2  # concurrent generate/interpolate/explain requests
+    generation_slots: int = 2  # concurrent generate/interpolate/explain/transfer renders
+    render_queue: int = 32  # renders waiting for a slot; beyond them, 429
     request_timeout_s: float = 120.0
     pipeline_cache: int = 4  # loaded models kept in memory
     webui_dir: Path = WEBUI_DIR
@@ -43,16 +44,17 @@ class ServerSettings:
     def __post_init__(self) -> None:
         # Absolute, because job processes work in their own folders.
         object.__setattr__(self, "models_dir", Path(self.models_dir).resolve())
-        if self.db_path is not None:
-            object.__setattr__(self, "db_path", Path(self.db_path).resolve())
+        if self.db is not None and "://" not in self.db:
+            object.__setattr__(self, "db", str(Path(self.db).resolve()))
         for field in fields(self):
             value = getattr(self, field.name)
             if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
                 raise ConfigError(f"server setting {field.name}={value}: use a positive number")
 
     @property
-    def database(self) -> Path:
-        return self.db_path or self.models_dir / "polystyle.sqlite"
+    def database(self) -> str:
+        """Where job and model records live: a SQLite file path or a database URL."""
+        return self.db or str(self.models_dir / "polystyle.sqlite")
 
     @property
     def jobs_dir(self) -> Path:

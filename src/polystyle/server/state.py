@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import Any
 
 from fastapi import Request
 
@@ -28,7 +28,7 @@ from polystyle.server.settings import ServerSettings
 
 @dataclass
 class ServerState:
-    lock: IO[str]
+    lock: Any  # held for the server's lifetime: one server per database
     settings: ServerSettings
     registry: ModelRegistry
     jobs: JobStore
@@ -38,9 +38,10 @@ class ServerState:
 
     @classmethod
     def build(cls, settings: ServerSettings) -> ServerState:
-        lock = db.hold_lock(settings.database)
-        registry = ModelRegistry(settings.database, settings.models_dir)
-        jobs = JobStore(settings.database)
+        database = db.Database(settings.database)
+        lock = database.hold_lock()
+        registry = ModelRegistry(database, settings.models_dir)
+        jobs = JobStore(database)
         return cls(
             lock=lock,
             settings=settings,
@@ -48,7 +49,9 @@ class ServerState:
             jobs=jobs,
             runner=JobRunner(jobs, registry, settings),
             pipelines=PipelineCache(settings.pipeline_cache, settings.device),
-            gate=GenerationGate(settings.generation_slots, settings.request_timeout_s),
+            gate=GenerationGate(
+                settings.generation_slots, settings.request_timeout_s, settings.render_queue
+            ),
         )
 
 
