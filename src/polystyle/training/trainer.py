@@ -286,16 +286,19 @@ class Trainer:
         real: torch.Tensor,
         real_labels: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """(style reconstruction |E(G(z, s)) - e_s|, E's style cross-entropy on real images),
-        on encoder steps only. The reconstruction also trains G (StarGAN v2): its images
-        must carry their style in a form E can read back."""
+        """(style reconstruction |E(x) - e_s|, E's style cross-entropy on real images), on
+        encoder steps only. The reconstruction covers G's images, which also trains G
+        (StarGAN v2: its images must carry their style in a form E can read back), and real
+        images of known style: trained on fakes alone, E named a real reference's style right
+        but returned a code off its style's embedding, so references drew the wrong style."""
         if self.E is None or self.state.step % self.config.loss.encoder_interval != 0:
             return None
-        target = self.G.style_embedding(styles).detach()
+        real_styles = one_hot(real_labels, self.num_styles)
+        target = self.G.style_embedding(torch.cat([styles, real_styles])).detach()
         # One pass over fakes and reals together: with two passes, accumulating two weight
         # gradients per layer was not bit-reproducible on CPU, and resume must be bit-exact.
         embedding, logits = self.E(torch.cat([fake, real]).contiguous())
-        reconstruction = (embedding[: len(fake)] - target).abs().mean()
+        reconstruction = (embedding - target).abs().mean()
         logits = logits[len(fake) :]
         return reconstruction, F.cross_entropy(logits, real_labels)
 
