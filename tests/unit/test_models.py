@@ -212,3 +212,24 @@ def test_translator_is_fully_convolutional_and_style_driven(channels: int) -> No
 def test_translator_config_rejects_too_many_downsamples() -> None:
     with pytest.raises(ConfigError, match="downsamples=4 does not fit 16 px"):
         StarGANLiteConfig(size=16, downsamples=4)
+
+
+def test_single_rgb_output_and_tanh_keep_codes_and_bound_pixels() -> None:
+    skips = tiny("stylegan-lite")
+    torch.manual_seed(0)
+    single = build_generator(
+        "stylegan-lite",
+        {**TINY, **WIDTHS["stylegan-lite"], "rgb_skips": False, "output": "tanh"},
+    ).train()
+    drawing = [i for i, block in enumerate(single.blocks) if block.to_rgb is not None]
+    assert drawing == [len(single.blocks) - 1]
+    assert single.num_ws == skips.num_ws  # per-layer mixing addresses the same layers
+    z, s = inputs()
+    images = single(z, s * 50)
+    assert images.shape == (6, 1, 16, 16)
+    assert images.abs().max() <= 1
+    images.square().mean().backward()
+    missing = [n for n, p in single.named_parameters() if p.grad is None or not p.grad.any()]
+    assert missing == []
+    with pytest.raises(ConfigError, match=r"generator\.output='sigmoid'"):
+        build_generator("stylegan-lite", {**TINY, "output": "sigmoid"})

@@ -40,6 +40,12 @@ class StyleGANLiteConfig(GeneratorConfig):
     # "activation": scale activations, one dense conv (fast on CPU); "grouped": StyleGAN2's
     # per-sample weights with a grouped conv (same maths; the benchmark baseline).
     modulation: str = "activation"
+    # "tanh" squashes the summed RGB into [-1, 1]: a white background is then a saturated
+    # output G reaches at once rather than a value it must hit exactly.
+    output: str = "linear"
+    # True: StyleGAN2's skip generator (every resolution adds its own RGB). False: only the
+    # last block draws RGB, so the finest layers shape the image from the first step.
+    rgb_skips: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -49,6 +55,8 @@ class StyleGANLiteConfig(GeneratorConfig):
             raise ConfigError(
                 f"model.generator.modulation={self.modulation!r}; use activation or grouped"
             )
+        if self.output not in ("linear", "tanh"):
+            raise ConfigError(f"model.generator.output={self.output!r}; use linear or tanh")
 
     channel_base: int = 2048
     channel_max: int = 128
@@ -81,7 +89,14 @@ class MappingNetwork(nn.Module):
 
 class SynthesisBlock(nn.Module):
     def __init__(
-        self, in_ch: int, out_ch: int, img_channels: int, w_dim: int, first: bool, grouped: bool
+        self,
+        in_ch: int,
+        out_ch: int,
+        img_channels: int,
+        w_dim: int,
+        first: bool,
+        grouped: bool,
+        draws_rgb: bool = True,
     ) -> None:
         super().__init__()
         self.first = first
@@ -99,8 +114,10 @@ class SynthesisBlock(nn.Module):
             grouped=grouped,
             activation_gain=gain,
         )
-        self.to_rgb = ModulatedConv2d(
-            out_ch, img_channels, 1, w_dim, demodulate=False, grouped=grouped
+        self.to_rgb = (
+            ModulatedConv2d(out_ch, img_channels, 1, w_dim, demodulate=False, grouped=grouped)
+            if draws_rgb
+            else None
         )
         self.num_ws = 2 if first else 3
 
@@ -112,6 +129,8 @@ class SynthesisBlock(nn.Module):
             x = F.leaky_relu(self.conv0(upsample2x(x), ws[:, index]), 0.2)
             index += 1
         x = F.leaky_relu(self.conv1(x, ws[:, index]), 0.2)
+        if self.to_rgb is None:
+            return x, rgb
         y = self.to_rgb(x, ws[:, index + 1])
         rgb = y if rgb is None else upsample2x(rgb) + y
         return x, rgb
@@ -131,7 +150,8 @@ class StyleGANLite(StyleGenerator):
         else:
             self.project = EqualLinear(config.w_dim, c4 * 16)
         blocks = []
-        for level in range(2, int(math.log2(config.size)) + 1):
+        last_level = int(math.log2(config.size))
+        for level in range(2, last_level + 1):
             resolution = 2**level
             in_ch = config.channels_at(max(4, resolution // 2))
             out_ch = config.channels_at(resolution)
@@ -143,6 +163,7 @@ class StyleGANLite(StyleGenerator):
                     config.w_dim,
                     first=level == 2,
                     grouped=config.modulation == "grouped",
+                    draws_rgb=config.rgb_skips or level == last_level,
                 )
             )
         self.blocks = nn.ModuleList(blocks)
@@ -181,7 +202,7 @@ class StyleGANLite(StyleGenerator):
             x, rgb = block(x, rgb, ws[:, index : index + block.num_ws])
             index += block.num_ws - 1
         assert rgb is not None
-        return rgb
+        return torch.tanh(rgb) if self.config.output == "tanh" else rgb
 
     @property
     def embedding_dim(self) -> int:
