@@ -41,11 +41,14 @@ from polystyle.training.trainer import Trainer
 
 ARCHITECTURES = {
     "stylegan-lite": [],
-    # The baseline keeps the batch it was measured with (cpu-64 used batch 32 until then).
+    # The baseline keeps the batch and learning rates it was measured with (cpu-64 used
+    # batch 32 and lr 0.002 until then).
     "dcgan": [
         "model.architecture=dcgan",
         "model.generator={width: 32, channel_max: 256}",
         "train.batch=32",
+        "optim.g_lr=0.002",
+        "optim.d_lr=0.002",
     ],
 }
 QUIET = [

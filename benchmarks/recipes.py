@@ -1,0 +1,79 @@
+"""Training recipes at equal images seen: cpu-64 plus each recipe's overrides, on fonts-cjk.
+
+A recipe is `NAME:key=value;key=value` (`--set` overrides of the cpu-64 preset; `NAME:` alone
+is the preset as it is). For each, every `--every` kimg, this prints the style judge's
+accuracy on 64 images per style from the EMA generator (mean, weakest style) and the
+within-style diversity ratio, then the recipe's training throughput (median of timed
+blocks), so quality per kimg can be traded against images per second. Recipes run one after
+another; to use both cores on two recipes, start two processes with `--threads 1`.
+
+Run: .venv/bin/python benchmarks/recipes.py --recipe NAME:OVERRIDES [--recipe ...]
+     [--kimg 18] [--every 6] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import tempfile
+from pathlib import Path
+
+import torch
+
+from budget import images_per_second
+from judged_runs import QUIET, train_judged
+from polystyle.config.run import load_run_config
+from polystyle.data import StyleFolder
+from polystyle.data.builtin import build_dataset
+from polystyle.metrics.style_accuracy import classifier_for
+from polystyle.training.trainer import Trainer
+
+
+def parse_recipe(text: str) -> tuple[str, list[str]]:
+    name, sep, overrides = text.partition(":")
+    if not sep or not name:
+        raise SystemExit(f"--recipe {text!r}: use NAME:key=value;key=value (or NAME:)")
+    return name, [item for item in overrides.split(";") if item.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", action="append", required=True, type=parse_recipe)
+    parser.add_argument("--kimg", type=float, default=18.0)
+    parser.add_argument("--every", type=float, default=6.0)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "fonts-cjk-64")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    root, _ = build_dataset("fonts-cjk", args.data, size=64)
+    folder = StyleFolder.open(root, load_run_config("cpu-64").data)
+    judge = classifier_for(folder)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"{args.threads} threads"
+    )
+    print("| recipe | kimg | steps | style acc. mean | weakest style | diversity ratio |")
+    print("|---|---|---|---|---|---|")
+    speeds = {}
+    for name, recipe in args.recipe:
+        overrides = [*recipe, *QUIET, f"train.threads={args.threads}"]
+        config = load_run_config("cpu-64", [*overrides, f"train.kimg={args.kimg}"])
+        for j in train_judged(config, folder, judge, args.every):
+            print(
+                f"| {name} | {j.kimg:.1f} | {j.step} | {j.mean:.3f} | {j.weakest:.2f} "
+                f"| {j.diversity_ratio:.2f} |",
+                flush=True,
+            )
+        with tempfile.TemporaryDirectory() as work:
+            speed_config = load_run_config("cpu-64", overrides)
+            trainer = Trainer(speed_config, folder, Path(work) / "speed", stream=io.StringIO())
+            speeds[name] = images_per_second(trainer, config.train.batch)
+    first = next(iter(speeds.values()))
+    for name, speed in speeds.items():
+        print(f"{name}: {speed:.1f} img/s, {speed / first:.2f}x the first recipe's")
+
+
+if __name__ == "__main__":
+    main()
