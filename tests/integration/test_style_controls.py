@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -159,6 +160,14 @@ def test_reference_images_through_the_style_encoder(
     embedding, probabilities = pipe.encode_reference([path])
     assert embedding.shape == (1, pipe.generator.embedding_dim)
     assert probabilities.sum().item() == pytest.approx(1.0)
+    assert torch.allclose(embedding, pipe.generator.style_embedding(probabilities))
+    raw, raw_probabilities = pipe.encode_reference([path], code="encoder")
+    assert torch.equal(raw_probabilities, probabilities)
+    assert not torch.allclose(raw, embedding)
+    beyond = pipe(reference=path, seeds=[1, 2], reference_code="encoder")
+    assert not torch.equal(beyond.tensor, out.tensor)
+    with pytest.raises(ConfigError, match="reference code 'raw': use blend or encoder"):
+        pipe(reference=path, seeds=[1], reference_code="raw")
     (tmp_path / "broken.png").write_bytes(b"not a png")
     with pytest.raises(ConfigError, match=r"broken\.png"):
         pipe(reference=tmp_path / "broken.png", seeds=[1])
@@ -181,3 +190,19 @@ def test_reference_images_through_the_style_encoder(
         "ref-ref-seed0000.png",
         "ref-ref-seed0001.png",
     ]
+    raw_cli = polystyle(
+        "generate",
+        str(model),
+        "--reference",
+        str(path),
+        "--reference-code",
+        "encoder",
+        "--seeds",
+        "1",
+        "--out",
+        str(tmp_path / "raw"),
+        "--json",
+    )
+    assert raw_cli.returncode == 0, raw_cli.stderr
+    drawn = np.asarray(Image.open(json.loads(raw_cli.stdout)["files"][0]))
+    assert np.array_equal(drawn, beyond.tensor[0, 0].numpy())

@@ -16,6 +16,7 @@ from polystyle.sampling.grids import make_grid
 from polystyle.sampling.seeds import parse_seeds
 from polystyle.styles.codes import StyleSpec
 from polystyle.styles.prompt import PromptMatch
+from polystyle.styles.reference import REFERENCE_CODES
 from polystyle.training.run import export_run
 
 
@@ -48,6 +49,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     generate.add_argument(
         "--reference", type=Path, help="an image whose style to draw in (read by the encoder)"
+    )
+    generate.add_argument(
+        "--reference-code",
+        choices=REFERENCE_CODES,
+        default="blend",
+        help="blend: the known styles the encoder recognises (default); encoder: its raw "
+        "embedding, which can reach beyond them",
     )
     generate.add_argument(
         "--grid-axes",
@@ -101,7 +109,8 @@ def run_generate(args: argparse.Namespace) -> int:
     if len(chosen) > 1:
         raise ConfigError(f"give one of --style, --prompt, --reference, not both {chosen}")
     if args.reference is not None:
-        return _render(args, pipe, [(f"ref-{args.reference.stem}", None)], args.reference)
+        specs = [(f"ref-{args.reference.stem}", None)]
+        return _render(args, pipe, specs, args.reference, reference_code=args.reference_code)
     if args.prompt is not None:
         match = pipe.match_prompt(args.prompt, args.temperature)
         shown = ", ".join(
@@ -128,6 +137,7 @@ def _render(
     specs: list[tuple[str, StyleSpec | None]],
     reference: Path | None = None,
     prompt: PromptMatch | None = None,
+    reference_code: str = "blend",
 ) -> int:
     """Write one image per (spec, seed), or one grid; `specs` are (file label, style spec)."""
     seeds = parse_seeds(args.seeds)
@@ -143,6 +153,7 @@ def _render(
             layers=args.layers,
             directions=directions,
             reference=reference,
+            reference_code=reference_code,
         )
         rows.append(output.tensor)
         if not args.grid:

@@ -22,6 +22,9 @@ from polystyle.models.encoder import StyleEncoder
 from polystyle.sampling.images import to_float
 
 Reference = str | Path | Image.Image | torch.Tensor
+# How a reference becomes a style embedding: the blend of known styles the encoder
+# recognises, or the encoder's regressed embedding itself (see SynthesisPipeline).
+REFERENCE_CODES = ("blend", "encoder")
 
 
 def reference_pixels(reference: Reference, size: int, channels: int) -> torch.Tensor:
