@@ -290,6 +290,31 @@ def test_generate_one_png_and_a_grid(api: Api) -> None:
     assert Image.open(io.BytesIO(grid.body)).size == (2 * 18 + 2, 2 * 18 + 2)  # 2 x 2, 2 px gaps
 
 
+def test_concurrent_generates_answer_as_if_alone(api: Api) -> None:
+    """A burst is drawn in shared generator calls (the batcher); every answer holds the bytes
+    of the same request sent alone, and a bad request in the burst fails on its own."""
+    bodies: list[dict[str, Any]] = [
+        {"model": "toy", "style": "circle", "seeds": [seed]} for seed in range(6)
+    ]
+    bodies += [
+        {"model": "toy", "weights": {"circle": 1, "square": 1}, "seeds": "7-8", "format": "json"},
+        {"model": "toy", "style": "hexagon", "seeds": [1]},
+        {"model": "toy", "style": "square", "seeds": [2], "truncation": 0.5},
+    ]
+
+    def send(body: dict[str, Any]) -> Answer:
+        return api.call("POST", "/v1/generate", body)
+
+    for _ in range(3):
+        with ThreadPoolExecutor(len(bodies)) as pool:
+            burst = list(pool.map(send, bodies))
+        alone = [send(body) for body in bodies]
+        assert [a.status for a in burst] == [a.status for a in alone]
+        assert [a.body for a in burst] == [a.body for a in alone]
+    assert_problem(burst[7], 400, "hexagon")
+    assert [a.status for a in burst].count(200) == len(bodies) - 1
+
+
 def test_generate_json_reports_prompt_weights(api: Api) -> None:
     answer = api.call(
         "POST",

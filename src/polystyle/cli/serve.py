@@ -39,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--render-queue", type=int, default=32, help="renders that may wait for a slot"
     )
+    parser.add_argument(
+        "--max-batch",
+        type=int,
+        default=16,
+        help="generate requests waiting together drawn in one generator call (1 = one by one)",
+    )
     parser.set_defaults(handler=run_serve)
 
 
@@ -55,6 +61,7 @@ def run_serve(args: argparse.Namespace) -> int:
         request_timeout_s=args.timeout,
         generation_slots=args.render_slots,
         render_queue=args.render_queue,
+        max_batch=args.max_batch,
     )
     # Imported here: every `polystyle` command (and every job process) loads this module,
     # and only `serve` needs the web stack.

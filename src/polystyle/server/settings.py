@@ -37,6 +37,7 @@ class ServerSettings:
     max_frames: int = 240  # frames per animation
     generation_slots: int = 2  # concurrent generate/interpolate/explain/transfer renders
     render_queue: int = 32  # renders waiting for a slot; beyond them, 429
+    max_batch: int = 16  # waiting generate requests drawn in one generator call; 1 = off
     request_timeout_s: float = 120.0
     pipeline_cache: int = 4  # loaded models kept in memory
     webui_dir: Path = WEBUI_DIR

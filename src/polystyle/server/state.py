@@ -16,6 +16,7 @@ from fastapi import Request
 from polystyle.models.folder import MODEL_JSON
 from polystyle.pipelines import SynthesisPipeline, TranslationPipeline
 from polystyle.server import db
+from polystyle.server.batching import RenderBatcher
 from polystyle.server.jobs import JobRunner
 from polystyle.server.jobstore import JobStore
 from polystyle.server.limits import GenerationGate
@@ -35,6 +36,7 @@ class ServerState:
     runner: JobRunner
     pipelines: PipelineCache
     gate: GenerationGate
+    batcher: RenderBatcher
 
     @classmethod
     def build(cls, settings: ServerSettings) -> ServerState:
@@ -52,6 +54,7 @@ class ServerState:
             gate=GenerationGate(
                 settings.generation_slots, settings.request_timeout_s, settings.render_queue
             ),
+            batcher=RenderBatcher(settings.max_batch),
         )
 
 

@@ -10,11 +10,13 @@ the same pixels as the CLI's file for the same inputs.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from fastapi import APIRouter, Request, Response
 from PIL import Image
 
 from polystyle.pipelines import SynthesisPipeline
+from polystyle.pipelines.synthesis import SynthesisOutput
 from polystyle.sampling.interpolate import interpolation_frames, style_wheel
 from polystyle.server.answers import image_answer, prompt_fields
 from polystyle.server.controls import check_prompt, check_style, seed_list, target_fix, the_one
@@ -23,6 +25,8 @@ from polystyle.server.problems import ApiError, blame
 from polystyle.server.schemas import GenerateRequest, InterpolateRequest
 from polystyle.server.state import ServerState, pipeline, server
 from polystyle.server.uploads import decode_reference
+from polystyle.styles.codes import StyleSpec
+from polystyle.styles.prompt import PromptMatch
 
 router = APIRouter(prefix="/v1", tags=["images"])
 PATH_FRAMES = 16  # as `polystyle interpolate`
@@ -59,23 +63,35 @@ def _reference(state: ServerState, pipe: SynthesisPipeline, text: str) -> Image.
     return Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
 
 
+def _target(
+    state: ServerState, pipe: SynthesisPipeline, request: GenerateRequest
+) -> tuple[StyleSpec | None, PromptMatch | None, Image.Image | None]:
+    """The one style the request names, checked: (style or blend, prompt match, reference)."""
+    targets = {f: getattr(request, f) for f in ("style", "weights", "prompt", "reference")}
+    the_one(targets, "style", target_fix(pipe.style_names), "style")
+    if request.style is not None:
+        check_style(pipe.style_names, request.style, "style")
+        return request.style, None, None
+    if request.weights is not None:
+        check_style(pipe.style_names, request.weights, "weights")
+        return request.weights, None, None
+    if request.prompt is not None:
+        match = check_prompt(pipe, request.prompt, request.temperature)
+        return match.weights, match, None
+    return None, None, _reference(state, pipe, str(request.reference))
+
+
+def _answer(
+    request: GenerateRequest, output: SynthesisOutput, match: PromptMatch | None = None
+) -> Response:
+    fields = {"model": request.model, "styles": output.styles, **prompt_fields(match)}
+    return image_answer(output.tensor, output.seeds, request.format, request.columns, fields)
+
+
 def _generate(state: ServerState, request: GenerateRequest) -> Response:
     pipe = pipeline(state, request.model)
     seeds = seed_list(request.seeds, state.settings.max_images)
-    targets = {f: getattr(request, f) for f in ("style", "weights", "prompt", "reference")}
-    the_one(targets, "style", target_fix(pipe.style_names), "style")
-    match, reference, style = None, None, None
-    if request.style is not None:
-        check_style(pipe.style_names, request.style, "style")
-        style = request.style
-    elif request.weights is not None:
-        check_style(pipe.style_names, request.weights, "weights")
-        style = request.weights
-    elif request.prompt is not None:
-        match = check_prompt(pipe, request.prompt, request.temperature)
-        style = match.weights
-    else:
-        reference = _reference(state, pipe, str(request.reference))
+    style, match, reference = _target(state, pipe, request)
     check_controls(pipe, request.layers, request.directions)
     output = pipe(
         style,
@@ -85,8 +101,46 @@ def _generate(state: ServerState, request: GenerateRequest) -> Response:
         directions=request.directions,
         reference=reference,
     )
-    fields = {"model": request.model, "styles": output.styles, **prompt_fields(match)}
-    return image_answer(output.tensor, output.seeds, request.format, request.columns, fields)
+    return _answer(request, output, match)
+
+
+def batch_key(request: GenerateRequest) -> tuple[str, float] | None:
+    """Requests that differ only in style, seeds and answer format draw together; prompts,
+    references, layer mixing and directions are drawn alone."""
+    if request.prompt or request.reference or request.layers or request.directions:
+        return None
+    if (request.style is None) == (request.weights is None):
+        return None  # none or both: the lone path explains the mistake
+    return request.model, request.truncation
+
+
+def _generate_batch(
+    state: ServerState, requests: list[GenerateRequest]
+) -> list[Response | Exception]:
+    """One generator call for requests of one `batch_key`; each is checked, and answered or
+    refused, on its own."""
+    pipe = pipeline(state, requests[0].model)
+    answers: dict[int, Response | Exception] = {}
+    drawn: list[tuple[int, list[int], StyleSpec]] = []
+    for index, request in enumerate(requests):
+        try:
+            seeds = seed_list(request.seeds, state.settings.max_images)
+            style, _, _ = _target(state, pipe, request)
+        except ApiError as exc:
+            answers[index] = exc
+            continue
+        drawn.append((index, seeds, style))
+    if drawn:
+        specs = [style for _, seeds, style in drawn for _ in seeds]
+        all_seeds = [seed for _, seeds, _ in drawn for seed in seeds]
+        output = pipe(specs, all_seeds, requests[0].truncation)
+        start = 0
+        for index, seeds, _ in drawn:
+            part = slice(start, start + len(seeds))
+            start += len(seeds)
+            mine = SynthesisOutput(output.tensor[part], seeds, output.styles[part])
+            answers[index] = _answer(requests[index], mine)
+    return [answers[index] for index in range(len(requests))]
 
 
 @router.post(
@@ -96,7 +150,14 @@ def _generate(state: ServerState, request: GenerateRequest) -> Response:
 )
 async def generate(body: GenerateRequest, request: Request) -> Response:
     state = server(request)
-    return await state.gate.run(_generate, state, body)
+    key = batch_key(body)
+    if key is None or state.batcher.max_batch == 1:
+        return await state.gate.run(_generate, state, body)
+    ticket = state.batcher.enqueue(key, body)
+    try:
+        return await state.gate.run(state.batcher.serve, ticket, partial(_generate_batch, state))
+    finally:
+        state.batcher.withdraw(ticket)  # a no-op once answered; else it is not drawn later
 
 
 def _frames(request: InterpolateRequest, default: int, limit: int) -> int:
