@@ -64,10 +64,14 @@ def judged(trainer: Trainer, judge: JudgedClassifier, real: float) -> Judged:
 
 
 def train_judged(
-    config: RunConfig, folder: StyleFolder, judge: JudgedClassifier, every_kimg: float
+    config: RunConfig,
+    folder: StyleFolder,
+    judge: JudgedClassifier,
+    every_kimg: float,
+    real: float,
 ) -> Iterator[Judged]:
-    """Train `config` to its `train.kimg`, yielding a judgement every `every_kimg`."""
-    real = real_diversity(folder)
+    """Train `config` to its `train.kimg`, yielding a judgement every `every_kimg`; `real` is
+    `real_diversity(folder)`, computed once by the caller for all its recipes."""
     with tempfile.TemporaryDirectory() as work:
         trainer = Trainer(config, folder, Path(work) / "run", stream=io.StringIO())
         chunk = max(1, round(every_kimg * 1000 / config.train.batch))

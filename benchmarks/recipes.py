@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from budget import images_per_second
-from judged_runs import QUIET, train_judged
+from judged_runs import QUIET, real_diversity, train_judged
 from polystyle.config.run import load_run_config
 from polystyle.data import StyleFolder
 from polystyle.data.builtin import build_dataset
@@ -50,6 +50,7 @@ def main() -> None:
     root, _ = build_dataset("fonts-cjk", args.data, size=64)
     folder = StyleFolder.open(root, load_run_config("cpu-64").data)
     judge = classifier_for(folder)
+    real = real_diversity(folder)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
         f"{args.threads} threads"
@@ -60,7 +61,7 @@ def main() -> None:
     for name, recipe in args.recipe:
         overrides = [*recipe, *QUIET, f"train.threads={args.threads}"]
         config = load_run_config("cpu-64", [*overrides, f"train.kimg={args.kimg}"])
-        for j in train_judged(config, folder, judge, args.every):
+        for j in train_judged(config, folder, judge, args.every, real):
             print(
                 f"| {name} | {j.kimg:.1f} | {j.step} | {j.mean:.3f} | {j.weakest:.2f} "
                 f"| {j.diversity_ratio:.2f} |",
