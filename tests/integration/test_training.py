@@ -33,10 +33,13 @@ def all_state(run_dir: Path) -> dict[str, torch.Tensor]:
     return load_file(str(run_dir / "checkpoints" / f"{name}.safetensors"))
 
 
-@pytest.mark.parametrize("arch", ["stylegan-lite", "dcgan"])
-def test_resume_is_bit_exact(toy_data: Path, tmp_path: Path, arch: str) -> None:
+@pytest.mark.parametrize(
+    ("arch", "precision"), [("stylegan-lite", "fp32"), ("dcgan", "fp32"), ("stylegan-lite", "bf16")]
+)
+def test_resume_is_bit_exact(toy_data: Path, tmp_path: Path, arch: str, precision: str) -> None:
     extra = [
         f"model.architecture={arch}",
+        f"train.precision={precision}",
         "loss.r1_interval=2",
         "augment.policy=translation,cutout,color",
     ]
@@ -53,6 +56,24 @@ def test_resume_is_bit_exact(toy_data: Path, tmp_path: Path, arch: str) -> None:
     different = [k for k in straight if not torch.equal(straight[k], split[k])]
     assert different == [], sorted({k.split(".")[0] for k in different})
     assert any(k.startswith("opt_d.state") for k in straight)  # optimiser moments compared too
+
+
+def test_bf16_autocast_trains_in_bf16_and_says_so(toy_data: Path, tmp_path: Path) -> None:
+    quiet = io.StringIO()
+    states = {}
+    for precision in ("fp32", "bf16"):
+        config = tiny(f"train.precision={precision}")
+        start_run(str(toy_data), config, tmp_path, name=precision, stream=quiet, max_steps=3)
+        states[precision] = all_state(tmp_path / precision)
+        events = (tmp_path / precision / "events.jsonl").read_text().splitlines()
+        start = json.loads(events[0])
+        assert start["event"] == "start"
+        assert start["precision"] == ("bfloat16" if precision == "bf16" else "fp32")
+        metrics = [json.loads(line) for line in (tmp_path / precision / "metrics.jsonl").open()]
+        assert all(math.isfinite(m["g_loss"]) and math.isfinite(m["d_loss"]) for m in metrics)
+    weights = [k for k in states["fp32"] if k.startswith("G.")]
+    assert all(states["bf16"][k].dtype == torch.float32 for k in weights)  # weights stay fp32
+    assert any(not torch.equal(states["fp32"][k], states["bf16"][k]) for k in weights)
 
 
 def test_tensorboard_events_hold_the_logged_scalars(toy_data: Path, tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ def test_yaml_round_trip_is_lossless() -> None:
         (["train.batch=1"], r"train\.batch=1"),
         (["optim.g_lr=0"], r"optim\.g_lr"),
         (["train.device=tpu"], r"train\.device"),
+        (["train.precision=fp16"], r"train\.precision=.fp16.*fp32, bf16, auto"),
         (["kimg=3"], "section.key=value"),
         (["data.size=9"], "--size"),
         (["train.batch=many"], r"train\.batch='many': expected an integer"),

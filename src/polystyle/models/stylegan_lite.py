@@ -185,6 +185,7 @@ class StyleGANLite(StyleGenerator):
     @torch.no_grad()
     def update_w_avg(self, w: torch.Tensor, labels: torch.Tensor) -> None:
         beta = self.config.w_avg_beta
+        w = w.float()  # bf16 under autocast; the tracked means stay fp32
         for style in labels.unique():
             mean = w[labels == style].mean(dim=0)
             self.w_avg[style].lerp_(mean, 1 - beta)

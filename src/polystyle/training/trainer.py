@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from polystyle.augment import build_augment
 from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
-from polystyle.devices import pick_device
+from polystyle.devices import autocast_dtype, pick_device
 from polystyle.losses import get_loss, gradient_penalty, mode_seeking_loss, r1_penalty
 from polystyle.models import Discriminator, DiscriminatorConfig, build_generator, one_hot
 from polystyle.models.encoder import StyleEncoder, StyleEncoderConfig
@@ -56,6 +56,7 @@ class Trainer:
         self.folder = folder
         self.run_dir = Path(run_dir)
         self.device = pick_device(config.train.device)
+        self.autocast = autocast_dtype(config.train.precision, self.device)
         torch.set_num_threads(config.train.threads or os.cpu_count() or 1)
         num_styles = len(folder.styles)
         spec = {"size": folder.size, "channels": folder.channels, "num_styles": num_styles}
@@ -327,7 +328,8 @@ class Trainer:
         """Train until kimg, minutes, `max_steps` (tests) or a signal; returns why it stopped."""
         train = self.config.train
         handlers = self._install_signal_handlers()
-        self.event("start", kimg=self.state.kimg, device=str(self.device))
+        precision = "fp32" if self.autocast is None else str(self.autocast).removeprefix("torch.")
+        self.event("start", kimg=self.state.kimg, device=str(self.device), precision=precision)
         window_start, window_images = time.perf_counter(), 0
         steps_run = 0
         totals: dict[str, list[float]] = {}
@@ -337,7 +339,10 @@ class Trainer:
                     reason = "max steps reached"
                     break
                 started = time.perf_counter()
-                losses = self.train_step()
+                with torch.autocast(
+                    self.device.type, self.autocast, enabled=self.autocast is not None
+                ):
+                    losses = self.train_step()
                 self.state.elapsed_seconds += time.perf_counter() - started
                 steps_run += 1
                 window_images += train.batch
