@@ -180,7 +180,13 @@ class Trainer:
         return self.augment(x, self.rng) if self.augment else x
 
     def train_step(self) -> dict[str, float]:
-        """One D and one G update; a non-finite loss skips that update (returns NaN for it)."""
+        """One D and one G update, at `train.precision`; a non-finite loss skips that update
+        (returns NaN for it)."""
+        with torch.autocast(self.device.type, self.autocast, enabled=self.autocast is not None):
+            return self.updates()
+
+    def updates(self) -> dict[str, float]:
+        """The updates of one step (the architecture's losses), called by `train_step`."""
         cfg = self.config
         real, labels = self._real_batch()
         real_labels = labels
@@ -339,10 +345,7 @@ class Trainer:
                     reason = "max steps reached"
                     break
                 started = time.perf_counter()
-                with torch.autocast(
-                    self.device.type, self.autocast, enabled=self.autocast is not None
-                ):
-                    losses = self.train_step()
+                losses = self.train_step()
                 self.state.elapsed_seconds += time.perf_counter() - started
                 steps_run += 1
                 window_images += train.batch

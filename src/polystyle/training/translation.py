@@ -130,7 +130,7 @@ class TranslationTrainer(Trainer):
 
     # -- one step ------------------------------------------------------------------------
 
-    def train_step(self) -> dict[str, float]:
+    def updates(self) -> dict[str, float]:
         cfg = self.config
         loss_cfg = cfg.loss
         source, tgt, target, references = self._batch()
