@@ -6,6 +6,7 @@ run: the same architecture and config, untrained (chance level for the judge), a
 data's own within-style diversity.
 
 Run: .venv/bin/python benchmarks/quality.py MODEL_DIR DATA_DIR [--per-style 128]
+     [--truncation 1.0] [--judge-epochs 20]
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ import torch
 from polystyle.config import DataConfig
 from polystyle.data import StyleFolder
 from polystyle.metrics.diversity import mean_pairwise_distance
-from polystyle.metrics.style_accuracy import classifier_for, per_style_accuracy
+from polystyle.metrics.style_accuracy import (
+    ClassifierSettings,
+    classifier_for,
+    per_style_accuracy,
+)
 from polystyle.models.base import build_generator
 from polystyle.pipelines import SynthesisPipeline
 
@@ -42,6 +47,12 @@ def main() -> None:
     parser.add_argument("data")
     parser.add_argument("--per-style", type=int, default=128)
     parser.add_argument("--truncation", type=float, default=1.0)
+    parser.add_argument(
+        "--judge-epochs",
+        type=int,
+        default=ClassifierSettings().epochs,
+        help="the judge's training epochs (6 = the judge of figures before 2026-12-02's)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     pipe = SynthesisPipeline.from_pretrained(args.model, device="cpu")
@@ -49,7 +60,7 @@ def main() -> None:
     names = pipe.style_names
     if names != folder.style_names:
         raise SystemExit(f"model styles {names} differ from the dataset's {folder.style_names}")
-    judge = classifier_for(folder)
+    judge = classifier_for(folder, ClassifierSettings(epochs=args.judge_epochs))
     torch.manual_seed(0)
     untrained = build_generator(pipe.meta["architecture"], pipe.meta["config"]).eval()
     chance = SynthesisPipeline(untrained, pipe.meta, pipe.device)
@@ -60,7 +71,10 @@ def main() -> None:
         for i, n in enumerate(names)
     }
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
-    print(f"model {args.model}, {args.per_style} images per style, truncation {args.truncation}")
+    print(
+        f"model {args.model}, {args.per_style} images per style, truncation {args.truncation}, "
+        f"judge trained {args.judge_epochs} epochs"
+    )
     print(f"training: {pipe.meta.get('training', {})}\n")
     print(
         "| style | judge on real test | trained model | untrained baseline "

@@ -1,14 +1,14 @@
 """Training recipes at equal images seen: cpu-64 plus each recipe's overrides, on fonts-cjk.
 
 A recipe is `NAME:key=value;key=value` (`--set` overrides of the cpu-64 preset; `NAME:` alone
-is the preset as it is). For each, every `--every` kimg, this prints the style judge's
-accuracy on 64 images per style from the EMA generator (mean, weakest style) and the
-within-style diversity ratio, then the recipe's training throughput (median of timed
+is the preset as it is). For each, every `--every` kimg and at each `--truncation`, this
+prints the style judge's accuracy on 64 images per style from the EMA generator (mean, weakest
+style) and the within-style diversity ratio, then the recipe's training throughput (median of timed
 blocks), so quality per kimg can be traded against images per second. Recipes run one after
 another; to use both cores on two recipes, start two processes with `--threads 1`.
 
 Run: .venv/bin/python benchmarks/recipes.py --recipe NAME:OVERRIDES [--recipe ...]
-     [--kimg 18] [--every 6] [--threads N]
+     [--kimg 18] [--every 6] [--truncation 1,0.7] [--threads N]
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ def main() -> None:
     parser.add_argument("--recipe", action="append", required=True, type=parse_recipe)
     parser.add_argument("--kimg", type=float, default=18.0)
     parser.add_argument("--every", type=float, default=6.0)
+    parser.add_argument(
+        "--truncation",
+        type=lambda text: [float(t) for t in text.split(",")],
+        default=[1.0],
+        help="comma-separated truncations to judge at (1 = none), e.g. 1,0.7",
+    )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "fonts-cjk-64")
     args = parser.parse_args()
@@ -55,16 +61,18 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
         f"{args.threads} threads"
     )
-    print("| recipe | kimg | steps | style acc. mean | weakest style | diversity ratio |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| recipe | kimg | steps | truncation | style acc. mean | weakest style | diversity ratio |"
+    )
+    print("|---|---|---|---|---|---|---|")
     speeds = {}
     for name, recipe in args.recipe:
         overrides = [*recipe, *QUIET, f"train.threads={args.threads}"]
         config = load_run_config("cpu-64", [*overrides, f"train.kimg={args.kimg}"])
-        for j in train_judged(config, folder, judge, args.every, real):
+        for j in train_judged(config, folder, judge, args.every, real, args.truncation):
             print(
-                f"| {name} | {j.kimg:.1f} | {j.step} | {j.mean:.3f} | {j.weakest:.2f} "
-                f"| {j.diversity_ratio:.2f} |",
+                f"| {name} | {j.kimg:.1f} | {j.step} | {j.truncation:g} | {j.mean:.3f} "
+                f"| {j.weakest:.2f} ({j.weakest_style}) | {j.diversity_ratio:.2f} |",
                 flush=True,
             )
         with tempfile.TemporaryDirectory() as work:

@@ -12,6 +12,7 @@ import torch
 from polystyle.config import DataConfig
 from polystyle.data import StyleFolder
 from polystyle.metrics.evaluation import EvalContext, evaluate
+from polystyle.metrics.style_accuracy import ClassifierSettings, classifier_for
 from tests.e2e.test_cli import polystyle
 from tests.e2e.test_train_cli import train_args
 
@@ -40,6 +41,18 @@ def test_mislabelled_generator_gets_low_style_accuracy(toy_folder: StyleFolder) 
     fd = honest["metrics"]["style_accuracy"]["fd_style"]
     assert fd["overall"] < 1e-6
     assert min(swapped["metrics"]["style_accuracy"]["fd_style"]["per_style"].values()) > 1.0
+
+
+def test_judges_with_different_settings_are_cached_apart(toy_folder: StyleFolder) -> None:
+    narrow = ClassifierSettings(width=4, min_steps=20)
+    wide = ClassifierSettings(width=8, min_steps=20)
+    for settings in (narrow, wide):
+        judge = classifier_for(toy_folder, settings)
+        assert judge.model.head.in_features == settings.width * 4
+    cached = sorted(p.name for p in Path(toy_folder.cache_dir).glob("style-classifier-*"))
+    assert sum("width4" in name for name in cached) == 2, cached
+    assert sum("width8" in name for name in cached) == 2, cached
+    assert classifier_for(toy_folder, wide).model.head.in_features == 32  # loaded, not mixed up
 
 
 def test_memorisation_flags_a_copying_generator(toy_folder: StyleFolder) -> None:

@@ -16,6 +16,7 @@ from polystyle.errors import ConfigError
 from polystyle.losses.adversarial import NonSaturatingLoss
 from polystyle.models.folder import MODEL_JSON, ModelFolderError, load_discriminator
 from polystyle.pipelines import SynthesisPipeline
+from polystyle.sampling.images import to_float
 from polystyle.training import checkpoint as checkpoint_module
 from polystyle.training.callbacks import JsonLines
 from polystyle.training.checkpoint import latest_checkpoint
@@ -191,3 +192,30 @@ def test_resume_refuses_to_change_the_model(toy_data: Path, tmp_path: Path) -> N
         resume_run(tmp_path / "r", ["model.generator.w_dim=64"], stream=io.StringIO())
     extended = resume_run(tmp_path / "r", ["train.kimg=0.024"], stream=io.StringIO())
     assert extended.step == 3 and extended.reason == "kimg reached"
+
+
+def _real_style_gap(trainer: Trainer) -> float:
+    """Mean D logit of the real images under their own style minus under the other style."""
+    folder = trainer.folder
+    with torch.no_grad():
+        features = trainer.D.features(to_float(folder.images))
+        own = trainer.D.claim_logits(features, folder.labels)
+        other = trainer.D.claim_logits(features, 1 - folder.labels)
+    return float((own - other).mean())
+
+
+def test_matching_aware_d_rejects_real_images_under_the_wrong_style(
+    toy_data: Path, tmp_path: Path
+) -> None:
+    gaps = {}
+    for weight in (0, 1):
+        config = load_run_config("cpu-32", [*TINY_TRAIN, f"loss.mismatch_weight={weight}"])
+        trainer = Trainer(
+            config,
+            StyleFolder.open(toy_data, config.data),
+            tmp_path / f"{weight}",
+            stream=io.StringIO(),
+        )
+        trainer.fit(max_steps=150)
+        gaps[weight] = _real_style_gap(trainer)
+    assert gaps[1] > 1.0 and gaps[1] > gaps[0] + 0.3, gaps

@@ -63,3 +63,14 @@ def test_mode_seeking_loss_punishes_a_generator_that_ignores_z() -> None:
     images = torch.randn(4, 1, 4, 4, requires_grad=True)
     mode_seeking_loss(images, torch.zeros(4, 1, 4, 4), z_a, z_b).backward()
     assert images.grad is not None and images.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_d_loss_is_its_real_side_plus_its_fake_side(key: str) -> None:
+    loss = get_loss(key)
+    real, fake = torch.tensor([0.5, -1.0, 2.0]), torch.tensor([-0.3, 1.5, 0.0])
+    assert torch.allclose(loss.d_loss(real, fake), loss.d_real_loss(real) + loss.d_fake_loss(fake))
+    # A fake that D already scores as real-looking costs more the more real it looks.
+    fake = torch.tensor([0.3, 1.5, 0.1], requires_grad=True)
+    loss.d_fake_loss(fake).backward()
+    assert fake.grad is not None and (fake.grad > 0).all()

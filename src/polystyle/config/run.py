@@ -41,6 +41,9 @@ class LossSection:
     gp_weight: float = 10.0  # WGAN-GP only
     style_class_weight: float = 1.0  # AC-GAN style classification on D's features; 0 = off
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
+    # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
+    # count as fakes of that style, so D's heads tell styles apart, not only real from fake.
+    mismatch_weight: float = 0.0  # 0 = off
     # Style encoder E (reference images): E(G(z, s)) must return s's embedding, E's logits must
     # name real images' styles. Lazy like R1: every `encoder_interval` G steps, scaled by it.
     style_reconstruction_weight: float = 1.0  # 0 = no encoder
@@ -62,6 +65,7 @@ class LossSection:
             self.gp_weight,
             self.style_class_weight,
             self.diversity_weight,
+            self.mismatch_weight,
             self.style_reconstruction_weight,
             self.adversarial_weight,
             self.l1_weight,
@@ -71,6 +75,7 @@ class LossSection:
         if min(weights) < 0 or self.r1_interval < 1 or self.encoder_interval < 1:
             raise ConfigError(
                 "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.diversity_weight, "
+                "loss.mismatch_weight, "
                 "loss.style_reconstruction_weight, loss.adversarial_weight, loss.l1_weight, "
                 "loss.perceptual_weight, "
                 "loss.cycle_weight must be >= 0 and loss.r1_interval, "

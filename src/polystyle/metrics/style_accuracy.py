@@ -56,7 +56,10 @@ class StyleClassifier(torch.nn.Module):
 
 @dataclass(frozen=True)
 class ClassifierSettings:
-    epochs: int = 6
+    # 20 epochs, not 6: on fonts-cjk 64 px the judge's own real-test accuracy rises from 0.92
+    # to 0.97 (brush-kaisho 0.78 -> 0.89), so fewer of its verdicts on generated images are
+    # its own mistakes. Trained once per dataset and cached.
+    epochs: int = 20
     min_steps: int = 300  # small datasets still get enough optimisation
     batch: int = 64
     lr: float = 2e-3
@@ -111,7 +114,8 @@ def classifier_for(
     settings = settings or ClassifierSettings()
     key = "-".join(f"{k}{v}" for k, v in asdict(settings).items())
     base = Path(folder.cache_dir) / f"style-classifier-v{CLASSIFIER_VERSION}-{key}"
-    weights, report = base.with_suffix(".safetensors"), base.with_suffix(".json")
+    # Not with_suffix: the key's "lr0.002" holds a dot, and the settings after it would be cut.
+    weights, report = (base.with_name(f"{base.name}{ext}") for ext in (".safetensors", ".json"))
     names = folder.style_names
     model = StyleClassifier(folder.channels, len(names), settings.width)
     if weights.is_file() and report.is_file():

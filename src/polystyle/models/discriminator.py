@@ -99,8 +99,11 @@ class Discriminator(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(real/fake logit for the claimed style, style-classifier logits)."""
         h = self.features(images)
+        return self.claim_logits(h, labels), self.style_head(h)
+
+    def claim_logits(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The real/fake logit of `features` (from `features`) as images of `labels`: one
+        feature pass can be judged under several claimed styles."""
         if self.config.head == "multi":
-            logit = self.out(h).gather(1, labels.long()[:, None]).squeeze(1)
-        else:
-            logit = self.out(h).squeeze(1) + (self.embed[labels.long()] * h).sum(dim=1)
-        return logit, self.style_head(h)
+            return self.out(features).gather(1, labels.long()[:, None]).squeeze(1)
+        return self.out(features).squeeze(1) + (self.embed[labels.long()] * features).sum(dim=1)

@@ -197,9 +197,20 @@ class Trainer:
         with torch.no_grad():
             fake = self.G(z, styles)
         real_aug, fake_aug = self._aug(real), self._aug(fake)
-        (d_real, real_cls), d_fake = self.D.judge(real_aug, labels), self.D(fake_aug, labels)
+        real_features = self.D.features(real_aug)
+        d_real, real_cls = (
+            self.D.claim_logits(real_features, labels),
+            self.D.style_head(real_features),
+        )
+        d_fake = self.D(fake_aug, labels)
         d_loss = self.loss.d_loss(d_real, d_fake)
         d_total = d_loss
+        d_mismatch = torch.tensor(math.nan)
+        if cfg.loss.mismatch_weight > 0 and self.num_styles > 1:
+            d_mismatch = self.loss.d_fake_loss(
+                self.D.claim_logits(real_features, self._other_styles(labels))
+            )
+            d_total = d_total + cfg.loss.mismatch_weight * d_mismatch
         cls_weight = cfg.loss.style_class_weight
         d_cls = F.cross_entropy(real_cls, labels)
         if cls_weight > 0:
@@ -240,11 +251,17 @@ class Trainer:
         self.G.track_style_means(z, styles, labels)
         return {
             **self._adversarial_record(d_loss, d_ok, g_loss, g_ok, d_real, d_fake, r1, d_cls),
+            "d_mismatch": float(d_mismatch.detach()),
             "g_style_ce": float(g_cls.detach()),
             "g_mode_seeking": float(g_ms.detach()),
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
+
+    def _other_styles(self, labels: torch.Tensor) -> torch.Tensor:
+        """For each label, another style drawn uniformly from the rest (seeded)."""
+        shift = torch.randint(1, self.num_styles, labels.shape, generator=self.rng)
+        return (labels + shift.to(labels.device)) % self.num_styles
 
     def _with_lazy_r1(
         self, d_total: torch.Tensor, real: torch.Tensor, labels: torch.Tensor
