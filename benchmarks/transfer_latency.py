@@ -3,7 +3,11 @@
 For each size (square RGB input, scikit-image's `chelsea` photo centre-cropped and resized),
 both sides run end to end from a PIL image to a PIL image, interleaved (ours, theirs, ours,
 theirs, ...) after warm-up; the table gives the median of the repeats and ours / theirs
-(goal: <= 1.0 at 256 and 1024 px).
+(goal: <= 1.0 at 256 and 1024 px). Each timed run starts after a pause (`--gap-ms`, 200 by
+default): both runtimes leave their worker threads spinning for a while after a call
+(onnxruntime's intra-op pool, OpenMP's), and on 2 cores those spinning threads would slow
+whichever side runs next, an artefact of running two runtimes in one process that a user of
+either would not see. `--gap-ms 0` measures back to back.
 
 - ours: `TranslationPipeline(image, to=STYLE, size="native")` on a model folder built here in
   a temp dir by training 2 steps on generated RGB toy data with the `translate-64` preset's
@@ -106,7 +110,7 @@ def photo(size: int) -> Image.Image:
 
 
 def interleaved_ms(
-    runs: dict[str, Callable[[], Image.Image]], warmup: int, repeats: int
+    runs: dict[str, Callable[[], Image.Image]], warmup: int, repeats: int, gap_s: float
 ) -> dict[str, list[float]]:
     for _ in range(warmup):
         for run in runs.values():
@@ -114,6 +118,7 @@ def interleaved_ms(
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
         for name, run in runs.items():
+            time.sleep(gap_s)
             started = time.perf_counter()
             run()
             times[name].append((time.perf_counter() - started) * 1000)
@@ -150,6 +155,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--gap-ms", type=float, default=200.0, help="pause before each run")
     args = parser.parse_args()
 
     try:
@@ -180,7 +186,7 @@ def main() -> None:
                 out = run()
                 if out.size != (size, size) or out.mode != "RGB":
                     raise SystemExit(f"{name} gave {out.mode} {out.size} at {size} px")
-            times = interleaved_ms(runs, args.warmup, args.repeats)
+            times = interleaved_ms(runs, args.warmup, args.repeats, args.gap_ms / 1000)
             rows.append((size, *(statistics.median(times[n]) for n in runs), times))
         others = others_cores(before, busy_seconds())
 
@@ -210,8 +216,8 @@ def main() -> None:
             )
     print(
         f"ours: stargan-lite, preset {PRESET}, {config.channels} channels, trained {config.size} "
-        f"px, width {config.width}, channel_max {config.channel_max}, downsamples "
-        f"{config.downsamples}, res_blocks {config.res_blocks}; parameters: translator "
+        f"px, stem {config.stem}, width {config.width}, channel_max {config.channel_max}, "
+        f"downsamples {config.downsamples}, res_blocks {config.res_blocks}; parameters: translator "
         f"{translator_params:,} (incl. style embeddings and mapping), style encoder "
         f"{encoder_params:,}, total {translator_params + encoder_params:,}; toy model built "
         f"in {build_s:.1f} s (2 training steps)"
@@ -227,8 +233,8 @@ def main() -> None:
     )
     print(
         f"input: skimage chelsea, centre square, Lanczos-resized to size x size RGB; "
-        f"{args.warmup} warm-up rounds, then {args.repeats} interleaved repeats; "
-        "times are PIL in -> PIL out\n"
+        f"{args.warmup} warm-up rounds, then {args.repeats} interleaved repeats, each run "
+        f"after a {args.gap_ms:g} ms pause (not timed); times are PIL in -> PIL out\n"
     )
     print("| size (px) | ours median (ms) | theirs median (ms) | ratio ours/theirs |")
     print("|---|---|---|---|")

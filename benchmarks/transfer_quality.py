@@ -12,13 +12,17 @@ characters never seen in training):
   the trainer never used, against the identity baseline.
 - Diversity: one input through 8 seeds per target style, mean pairwise MobileNetV2 feature
   distance (latent-guided codes).
+- `--baseline KEY=VALUE,...`: with part `paired`, also trains a paired model with these
+  overrides of the preset (e.g. an earlier architecture) for the same budget, scored in the
+  same table, so a change of preset is compared within one run.
 
 Minutes become a kimg budget through each configuration's throughput in images per
 CPU-second (process time), measured at the start of its part: a shared machine slows the
 benchmark down without changing how much training a model gets.
 
 Run: .venv/bin/python benchmarks/transfer_quality.py [--minutes 15] [--side-minutes 10]
-     [--parts paired,ablation,unseen,unpaired] [--out /tmp/transfer_quality] | tee log.txt
+     [--parts paired,ablation,unseen,unpaired] [--baseline KEY=VALUE,...]
+     [--out /tmp/transfer_quality] | tee log.txt
 """
 
 from __future__ import annotations
@@ -144,6 +148,9 @@ def part_paired(args: argparse.Namespace, root: Path, folder: StyleFolder) -> No
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     first = test_pairs(folder, SOURCE, targets[0])[0][0]
     emit("diversity", {t: seed_diversity(pipe, first, t) for t in targets})
+    if args.baseline:
+        baseline = train(root, args.baseline, args.minutes, args.out, "baseline")
+        emit("baseline", {"overrides": args.baseline, **evaluate_paired(baseline, folder, targets)})
     if "ablation" in args.parts:
         ablation = train(root, ABLATION, args.minutes, args.out, "no-adversarial")
         emit("ablation", evaluate_paired(ablation, folder, targets))
@@ -195,14 +202,17 @@ def main() -> None:
     parser.add_argument("--side-minutes", type=float, default=10.0, help="unseen/unpaired budget")
     parser.add_argument("--parts", default="paired,ablation,unseen,unpaired")
     parser.add_argument("--unseen", default="fangsong", help="the style left out of training")
+    parser.add_argument("--baseline", default="", help="KEY=VALUE,... for a baseline paired model")
     parser.add_argument("--out", type=Path, default=Path("/tmp/transfer_quality"))
     args = parser.parse_args()
     args.parts = args.parts.split(",")
+    args.baseline = [item for item in args.baseline.split(",") if item]
     threads = CORES
     torch.set_num_threads(threads)
     print(
         f"machine: {platform.machine()}, {threads} cores, torch {torch.__version__}; "
-        f"preset {PRESET}; date {time.strftime('%Y-%m-%d')}",
+        f"preset {PRESET} (generator {load_run_config(PRESET).model.generator}); "
+        f"date {time.strftime('%Y-%m-%d')}",
         flush=True,
     )
     args.out.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,7 @@ TINY_TRANSLATE = [
     *TINY_LOOP,
     "data.size=16",
     "data.test_fraction=0.2",
-    "model.generator={width: 8, channel_max: 32, downsamples: 2, res_blocks: 1, z_dim: 4, "
+    "model.generator={stem: 2, width: 8, channel_max: 32, downsamples: 2, res_blocks: 1, z_dim: 4, "
     "embedding_dim: 16, style_dim: 16}",
     "model.encoder.channel_base=256",
     "model.encoder.channel_max=16",

@@ -174,9 +174,10 @@ def test_bad_model_configs_name_the_key() -> None:
         DiscriminatorConfig(head="patch")
 
 
-def tiny_translator(channels: int = 1) -> StarGANLite:
+def tiny_translator(channels: int = 1, stem: int = 1) -> StarGANLite:
     config = StarGANLiteConfig(
         size=16,
+        stem=stem,
         channels=channels,
         num_styles=3,
         width=8,
@@ -190,9 +191,10 @@ def tiny_translator(channels: int = 1) -> StarGANLite:
     return StarGANLite(config).eval()
 
 
-@pytest.mark.parametrize("channels", [1, 3])
-def test_translator_is_fully_convolutional_and_style_driven(channels: int) -> None:
-    t = tiny_translator(channels)
+@pytest.mark.parametrize(("channels", "stem"), [(1, 1), (3, 1), (1, 2), (3, 2)])
+def test_translator_is_fully_convolutional_and_style_driven(channels: int, stem: int) -> None:
+    t = tiny_translator(channels, stem)
+    multiple = 4 * stem
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for module in t.modules():  # AdaIN starts as identity; give the styles some effect
@@ -201,17 +203,22 @@ def test_translator_is_fully_convolutional_and_style_driven(channels: int) -> No
         codes = t.style_code(torch.randn(2, 4, generator=g), one_hot(torch.tensor([0, 2]), 3))
         assert codes.shape == (2, 8)
         for height, width in ((16, 16), (32, 20), (8, 12)):
+            height, width = height * stem, width * stem
             x = torch.rand(2, channels, height, width, generator=g) * 2 - 1
             y = t(x, codes)
             assert y.shape == x.shape and y.abs().max() <= 1
         assert not torch.allclose(y[0], t(x, codes[1:].expand(2, -1))[0])
-    with pytest.raises(ValueError, match="multiples of 4"):
-        t(torch.zeros(1, channels, 10, 16), codes[:1])
+    with pytest.raises(ValueError, match=f"multiples of {multiple}"):
+        t(torch.zeros(1, channels, multiple + 2, multiple), codes[:1])
 
 
-def test_translator_config_rejects_too_many_downsamples() -> None:
+def test_translator_config_rejects_too_many_downsamples_and_odd_stems() -> None:
     with pytest.raises(ConfigError, match="downsamples=4 does not fit 16 px"):
         StarGANLiteConfig(size=16, downsamples=4)
+    with pytest.raises(ConfigError, match="downsamples=3 does not fit 16 px with stem 2"):
+        StarGANLiteConfig(size=16, stem=2, downsamples=3)
+    with pytest.raises(ConfigError, match="stem=3"):
+        StarGANLiteConfig(size=16, stem=3)
 
 
 def test_single_rgb_output_and_tanh_keep_codes_and_bound_pixels() -> None:

@@ -10,7 +10,15 @@ The style code comes from the same machinery as the synthesis models: a learned 
 per style, mixed by style weights (a label or a blend) or read from images by the style
 encoder, then a mapping network with noise z gives one of many codes for that style.
 
-Fully convolutional: any input whose sides are multiples of 2**downsamples works, at any size.
+A pixel-unshuffle stem (`stem` = 2 or 4) folds each stem x stem patch of pixels into channels
+before the first convolution and a pixel shuffle unfolds the last layer's channels back into
+pixels, so no layer runs at full resolution. The folding is lossless (the patch's pixels are
+all there, as channels), but it cuts the work per output pixel by stem**2: full-resolution
+layers with few channels are memory-bound on a CPU and dominated translation latency on large
+photos.
+
+Fully convolutional: any input whose sides are multiples of stem * 2**downsamples works, at any
+size.
 """
 
 from __future__ import annotations
@@ -38,13 +46,16 @@ class StarGANLiteConfig(ImageSpec):
     downsamples: int = 3
     res_blocks: int = 4  # AdaIN residual blocks at the bottleneck
     skips: bool = True
+    stem: int = 1  # pixel-unshuffle factor: the first level runs at size / stem
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.downsamples < 1 or self.size >> self.downsamples < 2:
+        if self.stem not in (1, 2, 4, 8):
+            raise ConfigError(f"model.generator.stem={self.stem}: use 1, 2, 4 or 8")
+        if self.downsamples < 1 or self.size // self.stem >> self.downsamples < 2:
             raise ConfigError(
-                f"model.generator.downsamples={self.downsamples} does not fit {self.size} px; "
-                "use 1..log2(size) - 1"
+                f"model.generator.downsamples={self.downsamples} does not fit {self.size} px "
+                f"with stem {self.stem}; use 1..log2(size / stem) - 1"
             )
         if min(self.width, self.channel_max, self.style_dim, self.embedding_dim, self.z_dim) < 1:
             raise ConfigError("model.generator widths and dimensions must be >= 1")
@@ -56,7 +67,7 @@ class StarGANLiteConfig(ImageSpec):
     @property
     def multiple(self) -> int:
         """Input sides must be multiples of this."""
-        return 2**self.downsamples
+        return self.stem * 2**self.downsamples
 
 
 class AdaIN(nn.Module):
@@ -132,7 +143,8 @@ class StarGANLite(nn.Module):
             mapping.append(EqualLinear(in_dim, config.style_dim, lr_mul=0.01))
             in_dim = config.style_dim
         self.mapping = nn.ModuleList(mapping)
-        self.from_rgb = nn.Conv2d(config.channels, config.width_at(0), 3, padding=1)
+        folded = config.channels * config.stem**2
+        self.from_rgb = nn.Conv2d(folded, config.width_at(0), 3, padding=1)
         self.down = nn.ModuleList(
             DownResBlock(config.width_at(i), config.width_at(i + 1)) for i in range(levels)
         )
@@ -152,10 +164,13 @@ class StarGANLite(nn.Module):
             if config.skips
             else None
         )
+        # Unfolded, neighbouring pixels of different patches come from different feature
+        # positions; a 3x3 output kernel lets each patch see its neighbours so seams stay hidden.
+        kernel = 1 if config.stem == 1 else 3
         self.to_rgb = nn.Sequential(
             nn.InstanceNorm2d(config.width_at(0), affine=True),
             nn.LeakyReLU(0.2),
-            nn.Conv2d(config.width_at(0), config.channels, 1),
+            nn.Conv2d(config.width_at(0), folded, kernel, padding=kernel // 2),
         )
 
     @property
@@ -181,14 +196,14 @@ class StarGANLite(nn.Module):
         return self.style_code_from_embedding(z, self.style_embedding(style_weights))
 
     def forward(self, images: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
-        """Images in [-1, 1] (sides multiples of 2**downsamples) rendered in the code's style."""
+        """Images in [-1, 1] (sides multiples of `config.multiple`) rendered in the code's style."""
         multiple = self.config.multiple
         if images.shape[-1] % multiple or images.shape[-2] % multiple:
             raise ValueError(
                 f"image sides {tuple(images.shape[-2:])} must be multiples of {multiple}; "
                 "pad them (TranslationPipeline does)"
             )
-        x = self.from_rgb(images)
+        x = self.from_rgb(F.pixel_unshuffle(images, self.config.stem))
         features = []
         for block in self.down:
             features.append(x)
@@ -199,4 +214,4 @@ class StarGANLite(nn.Module):
             x = block(x, code)
             if self.skips is not None:
                 x = x + self.skips[level](features[level])
-        return torch.tanh(self.to_rgb(x))
+        return torch.tanh(F.pixel_shuffle(self.to_rgb(x), self.config.stem))
