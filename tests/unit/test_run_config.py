@@ -1,15 +1,28 @@
 import pytest
 
 from polystyle.config import RunConfig, load_run_config, preset_names
-from polystyle.config.run import resolve_preset
+from polystyle.config.run import load_preset, resolve_preset
 from polystyle.errors import ConfigError
 
 
 def test_every_preset_loads_and_validates() -> None:
-    assert preset_names() == ["cpu-32", "cpu-64", "gpu-128", "gpu-256", "translate-64"]
+    translators = ["translate-64", "translate-fast-64"]
+    assert preset_names() == ["cpu-32", "cpu-64", "gpu-128", "gpu-256", *translators]
     sizes = {name: load_run_config(name).data.size for name in preset_names()}
-    assert sizes == {"cpu-32": 32, "cpu-64": 64, "gpu-128": 128, "gpu-256": 256, "translate-64": 64}
-    assert load_run_config("translate-64").model.architecture == "stargan-lite"
+    assert sizes == {"cpu-32": 32, "cpu-64": 64, "gpu-128": 128, "gpu-256": 256} | {
+        name: 64 for name in translators
+    }
+    assert {load_run_config(name).model.architecture for name in translators} == {"stargan-lite"}
+    # The fast preset is the glyph preset with the stem: nothing else may drift between them.
+    glyph, fast = (load_preset(name) for name in translators)
+    assert fast["model"]["generator"] == {
+        **glyph["model"]["generator"],
+        "stem": 4,
+        "width": 32,
+        "downsamples": 2,
+    }
+    fast["model"]["generator"] = glyph["model"]["generator"]
+    assert fast == glyph
 
 
 def test_auto_preset_follows_the_device() -> None:
