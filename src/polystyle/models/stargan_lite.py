@@ -10,12 +10,12 @@ The style code comes from the same machinery as the synthesis models: a learned 
 per style, mixed by style weights (a label or a blend) or read from images by the style
 encoder, then a mapping network with noise z gives one of many codes for that style.
 
-A pixel-unshuffle stem (`stem` = 2 or 4) folds each stem x stem patch of pixels into channels
-before the first convolution and a pixel shuffle unfolds the last layer's channels back into
-pixels, so no layer runs at full resolution. The folding is lossless (the patch's pixels are
-all there, as channels), but it cuts the work per output pixel by stem**2: full-resolution
-layers with few channels are memory-bound on a CPU and dominated translation latency on large
-photos.
+A pixel-unshuffle stem (`stem` = 2, 4 or 8; 1 for none) folds each stem x stem patch of
+pixels into channels before the first convolution and a pixel shuffle unfolds the last
+layer's channels back into pixels, so no layer runs at full resolution. The folding is
+lossless (the patch's pixels are all there, as channels), but it cuts the work per output
+pixel by stem**2: full-resolution layers with few channels are memory-bound on a CPU and
+dominated translation latency on large photos.
 
 Fully convolutional: any input whose sides are multiples of stem * 2**downsamples works, at any
 size.

@@ -219,7 +219,7 @@ class TranslationPipeline:
         # same input and seed must give the same pixels however many are asked for at once.
         for picture in pixels:
             # At full strength the input's own style has no weight: not encoding it saves
-            # a style-encoder pass per input (a fifth of a 256 px translation's time).
+            # a style-encoder pass per input.
             mixed = (
                 target
                 if strength == 1
