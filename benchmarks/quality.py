@@ -3,7 +3,9 @@
 The judge is metrics.style_accuracy's classifier (trained on the real train split; its own
 accuracy on the real test split is printed as the upper reference). Baselines in the same
 run: the same architecture and config, untrained (chance level for the judge), and the real
-data's own within-style diversity.
+data's own within-style diversity, as mean pairwise pixel distance and as MobileNetV2 feature
+distance (pixels count blur and grey background as variety; features see a generator that
+draws one composition per style).
 
 Run: .venv/bin/python benchmarks/quality.py MODEL_DIR DATA_DIR [--per-style 128]
      [--truncation 1.0] [--judge-epochs 20]
@@ -19,13 +21,14 @@ import torch
 
 from polystyle.config import DataConfig
 from polystyle.data import StyleFolder
-from polystyle.metrics.diversity import mean_pairwise_distance
+from polystyle.metrics.diversity import mean_pairwise_distance, mean_pairwise_feature_distance
 from polystyle.metrics.style_accuracy import (
     ClassifierSettings,
     classifier_for,
     per_style_accuracy,
 )
 from polystyle.models.base import build_generator
+from polystyle.nn.mobilenet_v2 import features
 from polystyle.pipelines import SynthesisPipeline
 
 
@@ -37,8 +40,15 @@ def evaluate(pipe: SynthesisPipeline, judge, names, per_style: int, truncation: 
         labels.append(torch.full((per_style,), i))
     images_t, labels_t = torch.cat(images), torch.cat(labels)
     accuracy = per_style_accuracy(judge.model.predict(images_t), labels_t, names)
-    diversity = {n: mean_pairwise_distance(images_t[labels_t == i]) for i, n in enumerate(names)}
-    return accuracy, diversity
+    return accuracy, diversities({n: images_t[labels_t == i] for i, n in enumerate(names)})
+
+
+def diversities(images_by_style: dict[str, torch.Tensor]) -> dict[str, tuple[float, float]]:
+    """Per style: (mean pairwise pixel distance, mean pairwise MobileNetV2 feature distance)."""
+    return {
+        name: (mean_pairwise_distance(images), mean_pairwise_feature_distance(features(images)))
+        for name, images in images_by_style.items()
+    }
 
 
 def main() -> None:
@@ -66,10 +76,9 @@ def main() -> None:
     chance = SynthesisPipeline(untrained, pipe.meta, pipe.device)
     acc, div = evaluate(pipe, judge, names, args.per_style, args.truncation)
     acc0, _ = evaluate(chance, judge, names, args.per_style, args.truncation)
-    real_div = {
-        n: mean_pairwise_distance(folder.images[folder.labels == i][: args.per_style])
-        for i, n in enumerate(names)
-    }
+    real_div = diversities(
+        {n: folder.images[folder.labels == i][: args.per_style] for i, n in enumerate(names)}
+    )
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
     print(
         f"model {args.model}, {args.per_style} images per style, truncation {args.truncation}, "
@@ -78,18 +87,22 @@ def main() -> None:
     print(f"training: {pipe.meta.get('training', {})}\n")
     print(
         "| style | judge on real test | trained model | untrained baseline "
-        "| diversity generated | diversity real | ratio |"
+        "| diversity generated | diversity real | ratio | feature diversity ratio |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for n in names:
         print(
             f"| {n} | {judge.real_test_accuracy[n]:.3f} | {acc[n]:.3f} | {acc0[n]:.3f} "
-            f"| {div[n]:.3f} | {real_div[n]:.3f} | {div[n] / real_div[n]:.2f} |"
+            f"| {div[n][0]:.3f} | {real_div[n][0]:.3f} | {div[n][0] / real_div[n][0]:.2f} "
+            f"| {div[n][1] / real_div[n][1]:.2f} |"
         )
-    mean = lambda d: sum(d.values()) / len(d)  # noqa: E731
+    mean = lambda values: sum(values) / len(values)  # noqa: E731
+    pixel, real_pixel = mean([d[0] for d in div.values()]), mean([d[0] for d in real_div.values()])
+    feature = mean([d[1] for d in div.values()]) / mean([d[1] for d in real_div.values()])
     print(
-        f"| **mean** | {mean(judge.real_test_accuracy):.3f} | {mean(acc):.3f} | {mean(acc0):.3f}"
-        f" | {mean(div):.3f} | {mean(real_div):.3f} | {mean(div) / mean(real_div):.2f} |"
+        f"| **mean** | {mean(list(judge.real_test_accuracy.values())):.3f} "
+        f"| {mean(list(acc.values())):.3f} | {mean(list(acc0.values())):.3f} "
+        f"| {pixel:.3f} | {real_pixel:.3f} | {pixel / real_pixel:.2f} | {feature:.2f} |"
     )
 
 
