@@ -53,13 +53,25 @@ class StyleDiversity(NamedTuple):
     feature: float
 
 
+def style_diversities(images_by_style: dict[str, torch.Tensor]) -> dict[str, StyleDiversity]:
+    """Per style: mean pairwise pixel and MobileNetV2 feature distance of its uint8 images."""
+    return {
+        name: StyleDiversity(
+            mean_pairwise_distance(images[:DIVERSITY_IMAGES]),
+            mean_pairwise_feature_distance(features(images[:DIVERSITY_IMAGES])),
+        )
+        for name, images in images_by_style.items()
+    }
+
+
 def within_style_diversity(images: torch.Tensor, labels: torch.Tensor) -> StyleDiversity:
-    """Mean over styles of the pixel and the MobileNetV2 feature pairwise distance; uint8 in."""
-    styles = labels.unique()
-    per_style = [images[labels == s][:DIVERSITY_IMAGES] for s in styles]
-    pixel = sum(mean_pairwise_distance(group) for group in per_style) / len(styles)
-    feature = sum(mean_pairwise_feature_distance(features(group)) for group in per_style)
-    return StyleDiversity(pixel, feature / len(styles))
+    """`style_diversities` averaged over the styles present in `labels`."""
+    per_style = style_diversities({str(int(s)): images[labels == s] for s in labels.unique()})
+    count = len(per_style)
+    return StyleDiversity(
+        sum(d.pixel for d in per_style.values()) / count,
+        sum(d.feature for d in per_style.values()) / count,
+    )
 
 
 def real_diversity(folder: StyleFolder) -> StyleDiversity:

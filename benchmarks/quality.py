@@ -19,16 +19,15 @@ import platform
 
 import torch
 
+from judged_runs import style_diversities
 from polystyle.config import DataConfig
 from polystyle.data import StyleFolder
-from polystyle.metrics.diversity import mean_pairwise_distance, mean_pairwise_feature_distance
 from polystyle.metrics.style_accuracy import (
     ClassifierSettings,
     classifier_for,
     per_style_accuracy,
 )
 from polystyle.models.base import build_generator
-from polystyle.nn.mobilenet_v2 import features
 from polystyle.pipelines import SynthesisPipeline
 
 
@@ -40,15 +39,7 @@ def evaluate(pipe: SynthesisPipeline, judge, names, per_style: int, truncation: 
         labels.append(torch.full((per_style,), i))
     images_t, labels_t = torch.cat(images), torch.cat(labels)
     accuracy = per_style_accuracy(judge.model.predict(images_t), labels_t, names)
-    return accuracy, diversities({n: images_t[labels_t == i] for i, n in enumerate(names)})
-
-
-def diversities(images_by_style: dict[str, torch.Tensor]) -> dict[str, tuple[float, float]]:
-    """Per style: (mean pairwise pixel distance, mean pairwise MobileNetV2 feature distance)."""
-    return {
-        name: (mean_pairwise_distance(images), mean_pairwise_feature_distance(features(images)))
-        for name, images in images_by_style.items()
-    }
+    return accuracy, style_diversities({n: images_t[labels_t == i] for i, n in enumerate(names)})
 
 
 def main() -> None:
@@ -76,7 +67,7 @@ def main() -> None:
     chance = SynthesisPipeline(untrained, pipe.meta, pipe.device)
     acc, div = evaluate(pipe, judge, names, args.per_style, args.truncation)
     acc0, _ = evaluate(chance, judge, names, args.per_style, args.truncation)
-    real_div = diversities(
+    real_div = style_diversities(
         {n: folder.images[folder.labels == i][: args.per_style] for i, n in enumerate(names)}
     )
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
@@ -93,12 +84,14 @@ def main() -> None:
     for n in names:
         print(
             f"| {n} | {judge.real_test_accuracy[n]:.3f} | {acc[n]:.3f} | {acc0[n]:.3f} "
-            f"| {div[n][0]:.3f} | {real_div[n][0]:.3f} | {div[n][0] / real_div[n][0]:.2f} "
-            f"| {div[n][1] / real_div[n][1]:.2f} |"
+            f"| {div[n].pixel:.3f} | {real_div[n].pixel:.3f} "
+            f"| {div[n].pixel / real_div[n].pixel:.2f} "
+            f"| {div[n].feature / real_div[n].feature:.2f} |"
         )
     mean = lambda values: sum(values) / len(values)  # noqa: E731
-    pixel, real_pixel = mean([d[0] for d in div.values()]), mean([d[0] for d in real_div.values()])
-    feature = mean([d[1] for d in div.values()]) / mean([d[1] for d in real_div.values()])
+    pixel = mean([d.pixel for d in div.values()])
+    real_pixel = mean([d.pixel for d in real_div.values()])
+    feature = mean([d.feature for d in div.values()]) / mean([d.feature for d in real_div.values()])
     print(
         f"| **mean** | {mean(list(judge.real_test_accuracy.values())):.3f} "
         f"| {mean(list(acc.values())):.3f} | {mean(list(acc0.values())):.3f} "
