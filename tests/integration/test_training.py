@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -35,12 +36,21 @@ def all_state(run_dir: Path) -> dict[str, torch.Tensor]:
 
 
 @pytest.mark.parametrize(
-    ("arch", "precision"), [("stylegan-lite", "fp32"), ("dcgan", "fp32"), ("stylegan-lite", "bf16")]
+    ("arch", "precision", "sampling"),
+    [
+        ("stylegan-lite", "fp32", "uniform"),
+        ("dcgan", "fp32", "uniform"),
+        ("stylegan-lite", "bf16", "uniform"),
+        ("stylegan-lite", "fp32", "hard"),  # the running per-style losses must resume too
+    ],
 )
-def test_resume_is_bit_exact(toy_data: Path, tmp_path: Path, arch: str, precision: str) -> None:
+def test_resume_is_bit_exact(
+    toy_data: Path, tmp_path: Path, arch: str, precision: str, sampling: str
+) -> None:
     extra = [
         f"model.architecture={arch}",
         f"train.precision={precision}",
+        f"train.style_sampling={sampling}",
         "loss.r1_interval=2",
         "augment.policy=translation,cutout,color",
     ]
@@ -219,3 +229,27 @@ def test_matching_aware_d_rejects_real_images_under_the_wrong_style(
         trainer.fit(max_steps=150)
         gaps[weight] = _real_style_gap(trainer)
     assert gaps[1] > 1.0 and gaps[1] > gaps[0] + 0.3, gaps
+
+
+def test_hard_style_sampling_draws_the_hardest_style_more(toy_data: Path, tmp_path: Path) -> None:
+    config = load_run_config("cpu-32", [*TINY_TRAIN, "train.style_sampling=hard"])
+    folder = StyleFolder.open(toy_data, config.data)
+    trainer = Trainer(config, folder, tmp_path / "run", stream=io.StringIO())
+    trainer.fit(max_steps=3)
+    losses = trainer.state.style_losses
+    assert len(losses) == 2 and all(math.isfinite(v) and v > 0 for v in losses)
+    trainer.state.style_losses = [3.0, 1.0]  # style 0 three times as hard
+    draws = trainer._draw_styles(4000)
+    share = float((draws == 0).float().mean())
+    assert share == pytest.approx(0.5 * 0.5 + 0.5 * 0.75, abs=0.03)  # half uniform, half tilted
+    uniform = load_run_config("cpu-32", TINY_TRAIN)
+    plain = Trainer(uniform, folder, tmp_path / "plain", stream=io.StringIO())
+    plain.state.style_losses = [3.0, 1.0]  # ignored without style_sampling=hard
+    assert float((plain._draw_styles(4000) == 0).float().mean()) == pytest.approx(0.5, abs=0.03)
+
+
+def test_bad_style_sampling_names_the_choices() -> None:
+    with pytest.raises(
+        ConfigError, match=re.escape("train.style_sampling='easy'; use uniform or hard")
+    ):
+        load_run_config("cpu-32", ["train.style_sampling=easy"])

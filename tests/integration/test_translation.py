@@ -193,6 +193,12 @@ def test_paired_mode_needs_shared_stems(tmp_path: Path) -> None:
         start_run(str(data), tiny("loss.pairing=paired"), tmp_path, name="p", max_steps=1)
 
 
+def test_translators_refuse_hard_style_sampling(tmp_path: Path) -> None:
+    data = toy_pairs(tmp_path / "data", stems=4)
+    with pytest.raises(ConfigError, match="synthesis models only"):
+        start_run(str(data), tiny("train.style_sampling=hard"), tmp_path, name="h", max_steps=1)
+
+
 def test_translator_resume_is_bit_exact(tmp_path: Path) -> None:
     data = toy_pairs(tmp_path / "data", stems=16)
     config = tiny("loss.r1_interval=2")

@@ -108,6 +108,7 @@ class AugmentSection:
 
 
 PRECISIONS = ("fp32", "bf16", "auto")
+STYLE_SAMPLINGS = ("uniform", "hard")
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,11 @@ class TrainSection:
     # with bf16), where convolutions run ~1.5x faster; fp32 elsewhere, where bf16 is emulated.
     precision: str = "fp32"
     ema_kimg: float = 2.0  # EMA half-life in thousands of images
+    # Which style each batch slot draws. "hard": half the draws in proportion to each style's
+    # running style-classification loss of G's images, so on a short budget the styles G
+    # renders least faithfully get more of the steps; the other half stay uniform, so no
+    # style starves. Styleless models (one style) draw uniformly either way.
+    style_sampling: str = "uniform"
     log_every: int = 20  # steps per progress line / metrics row
     sample_every: int = 500  # steps per sample grid
     checkpoint_every: int = 500  # steps per checkpoint
@@ -143,6 +149,10 @@ class TrainSection:
             raise ConfigError(f"train.device={self.device!r}; use auto, cpu or cuda")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"train.precision={self.precision!r}; use {', '.join(PRECISIONS)}")
+        if self.style_sampling not in STYLE_SAMPLINGS:
+            raise ConfigError(
+                f"train.style_sampling={self.style_sampling!r}; use {' or '.join(STYLE_SAMPLINGS)}"
+            )
         for name in (
             "log_every",
             "sample_every",

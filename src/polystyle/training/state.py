@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -14,6 +14,9 @@ class TrainState:
     lr_scale: float = 1.0  # halved at each NaN rollback
     nonfinite_streak: int = 0
     rollbacks: int = 0
+    # Running per-style style-classification loss of G's images (train.style_sampling=hard);
+    # empty until the first G step. Floats survive the JSON round trip exactly.
+    style_losses: list[float] = field(default_factory=list)
 
     @property
     def kimg(self) -> float:

@@ -42,6 +42,7 @@ from polystyle.training.ema import ema_beta, update_ema
 from polystyle.training.state import TrainState
 
 SAMPLE_SEED_BASE = 10_000  # fixed seeds of the sample grids, far from users' usual 0..N
+STYLE_LOSS_BETA = 0.98  # per-step decay of the running per-style losses (style_sampling=hard)
 
 
 class Trainer:
@@ -166,12 +167,37 @@ class Trainer:
         """
         batch = self.config.train.batch
         group = minibatch_group_size(self.D.config.mbstd_group, batch)
-        slots = batch // group
-        pick = torch.randint(len(self.present_styles), (slots,), generator=self.rng)
-        labels = self.present_styles[pick].repeat(group)
+        labels = self._draw_styles(batch // group).repeat(group)
         offsets = (torch.rand(batch, generator=self.rng) * self.style_counts[labels]).long()
         index = (self.style_starts[labels] + offsets).to(self.device)
         return to_float(self.images[index]), self.labels[index]
+
+    def _draw_styles(self, slots: int) -> torch.Tensor:
+        """`slots` style labels: uniform over the styles present, or, with
+        train.style_sampling=hard, tilted toward the styles G renders least faithfully."""
+        losses = self.state.style_losses
+        present = self.present_styles
+        if self.config.train.style_sampling != "hard" or not losses or len(present) < 2:
+            return present[torch.randint(len(present), (slots,), generator=self.rng)]
+        difficulty = torch.tensor(losses, dtype=torch.float64)[present]
+        share = difficulty / difficulty.sum()
+        probs = 0.5 / len(present) + 0.5 * share
+        return present[torch.multinomial(probs, slots, replacement=True, generator=self.rng)]
+
+    def _track_style_losses(self, per_sample: torch.Tensor, labels: torch.Tensor) -> None:
+        """Running per-style mean of G's style-classification loss (train.style_sampling=hard).
+        The first batch seeds every style with its mean; later batches update the styles
+        they hold, each with a ~100-step memory."""
+        if self.config.train.style_sampling != "hard":
+            return
+        per_sample = per_sample.detach().float().cpu()
+        labels = labels.cpu()
+        if not self.state.style_losses:
+            self.state.style_losses = [float(per_sample.mean())] * self.num_styles
+        losses = self.state.style_losses
+        for style in labels.unique().tolist():
+            observed = float(per_sample[labels == style].mean())
+            losses[style] = observed + STYLE_LOSS_BETA * (losses[style] - observed)
 
     def _z(self) -> torch.Tensor:
         return torch.randn(self.config.train.batch, self.z_dim, generator=self.rng).to(self.device)
@@ -230,7 +256,9 @@ class Trainer:
         fake = self.G(z, styles)
         g_logit, g_cls_logits = self.D.judge(self._aug(fake), labels)
         g_loss = self.loss.g_loss(g_logit)
-        g_cls = F.cross_entropy(g_cls_logits, labels)
+        g_cls_each = F.cross_entropy(g_cls_logits, labels, reduction="none")
+        g_cls = g_cls_each.mean()
+        self._track_style_losses(g_cls_each, labels)
         g_ms = mode_seeking_loss(fake[:half], fake[half : 2 * half], z[:half], z[half : 2 * half])
         g_total = g_loss
         if cls_weight > 0:

@@ -45,6 +45,11 @@ class TranslationTrainer(Trainer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.config.train.style_sampling != "uniform":
+            raise ConfigError(
+                f"train.style_sampling={self.config.train.style_sampling!r} applies to "
+                "synthesis models only; translators draw styles uniformly: drop the key"
+            )
         self.pair_table = self._pair_table()
         self.paired = self._choose_pairing()
         self.sources = self._sample_sources()
