@@ -238,6 +238,9 @@ def test_hard_style_sampling_draws_the_hardest_style_more(toy_data: Path, tmp_pa
     trainer.fit(max_steps=3)
     losses = trainer.state.style_losses
     assert len(losses) == 2 and all(math.isfinite(v) and v > 0 for v in losses)
+    before = list(losses)
+    trainer._track_style_losses(torch.tensor([math.nan, math.inf]), torch.tensor([0, 1]))
+    assert trainer.state.style_losses == before  # a skipped step's NaN changes nothing
     trainer.state.style_losses = [3.0, 1.0]  # style 0 three times as hard
     draws = trainer._draw_styles(4000)
     share = float((draws == 0).float().mean())

@@ -187,11 +187,15 @@ class Trainer:
     def _track_style_losses(self, per_sample: torch.Tensor, labels: torch.Tensor) -> None:
         """Running per-style mean of G's style-classification loss (train.style_sampling=hard).
         The first batch seeds every style with its mean; later batches update the styles
-        they hold, each with a ~100-step memory."""
+        they hold, each with a ~100-step memory. Non-finite values (a step the NaN guard
+        skips) are left out, so they cannot poison the draws."""
         if self.config.train.style_sampling != "hard":
             return
         per_sample = per_sample.detach().float().cpu()
-        labels = labels.cpu()
+        finite = torch.isfinite(per_sample)
+        per_sample, labels = per_sample[finite], labels.cpu()[finite]
+        if per_sample.numel() == 0:
+            return
         if not self.state.style_losses:
             self.state.style_losses = [float(per_sample.mean())] * self.num_styles
         losses = self.state.style_losses
