@@ -22,6 +22,7 @@ from polystyle.metrics.diversity import mean_pairwise_distance, mean_pairwise_fe
 from polystyle.metrics.style_accuracy import JudgedClassifier, per_style_accuracy
 from polystyle.models import one_hot
 from polystyle.nn.mobilenet_v2 import features
+from polystyle.sampling.grids import make_grid
 from polystyle.sampling.images import to_uint8
 from polystyle.training.trainer import Trainer
 
@@ -109,15 +110,21 @@ def train_judged(
     every_kimg: float,
     real: StyleDiversity,
     truncations: Sequence[float] = (1.0,),
+    grids: Path | None = None,
 ) -> Iterator[Judged]:
     """Train `config` to its `train.kimg`, yielding a judgement per truncation every
     `every_kimg`; `real` is `real_diversity(folder)`, computed once by the caller for all its
-    recipes."""
+    recipes. With `grids`, the EMA sample grid (one row per style) is written there at each
+    judgement, so what a diversity ratio means can be seen."""
     with tempfile.TemporaryDirectory() as work:
         trainer = Trainer(config, folder, Path(work) / "run", stream=io.StringIO())
         chunk = max(1, round(every_kimg * 1000 / config.train.batch))
         reason = "max steps reached"
         while reason == "max steps reached":
             reason = trainer.fit(max_steps=chunk)
+            if grids is not None:
+                grids.mkdir(parents=True, exist_ok=True)
+                grid = make_grid(trainer.sample_grid(), columns=config.train.samples_per_style)
+                grid.save(grids / f"{trainer.state.kimg:.0f}kimg.png")
             for truncation in truncations:
                 yield judged(trainer, judge, real, truncation)

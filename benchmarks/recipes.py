@@ -10,7 +10,7 @@ against images per second. Recipes run one after another; to use both cores on t
 start two processes with `--threads 1`.
 
 Run: .venv/bin/python benchmarks/recipes.py --recipe NAME:OVERRIDES [--recipe ...]
-     [--kimg 18] [--every 6] [--truncation 1,0.7] [--threads N]
+     [--kimg 18] [--every 6] [--truncation 1,0.7] [--threads N] [--grids DIR]
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "fonts-cjk-64")
+    parser.add_argument("--grids", type=Path, help="write each recipe's sample grids here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     root, _ = build_dataset("fonts-cjk", args.data, size=64)
@@ -72,7 +73,8 @@ def main() -> None:
     for name, recipe in args.recipe:
         overrides = [*recipe, *QUIET, f"train.threads={args.threads}"]
         config = load_run_config("cpu-64", [*overrides, f"train.kimg={args.kimg}"])
-        for j in train_judged(config, folder, judge, args.every, real, args.truncation):
+        grids = args.grids / name if args.grids else None
+        for j in train_judged(config, folder, judge, args.every, real, args.truncation, grids):
             print(
                 f"| {name} | {j.kimg:.1f} | {j.step} | {j.truncation:g} | {j.mean:.3f} "
                 f"| {j.weakest:.2f} ({j.weakest_style}) | {j.diversity_ratio:.2f} "

@@ -22,7 +22,9 @@ benchmark down without changing how much training a model gets.
 
 Run: .venv/bin/python benchmarks/transfer_quality.py [--minutes 15] [--side-minutes 10]
      [--parts paired,ablation,unseen,unpaired] [--preset translate-64] [--baseline PRESET]
-     [--out /tmp/transfer_quality] | tee log.txt
+     [--kimg K] [--set key=value ...] [--out /tmp/transfer_quality] | tee log.txt
+`--set` overrides the preset in every part (a recipe to try). `--kimg` replaces the minute
+budgets with a fixed number of images for every part: recipes compared at equal kimg.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from polystyle.training.translation import TranslationTrainer
 SOURCE = "hei"
 QUIET = ["train.log_every=100000", "train.sample_every=2000", "train.checkpoint_minutes=100000"]
 CORES = os.cpu_count() or 1
+FIXED_KIMG = 0.0  # set by --kimg
 ABLATION = ["loss.adversarial_weight=0", "loss.style_class_weight=0"]
 
 
@@ -68,16 +71,22 @@ def throughput(data: Path, preset: str, overrides: list[str], work: Path) -> flo
     return speed
 
 
-def train(
-    data: Path, preset: str, overrides: list[str], minutes: float, out: Path, name: str
-) -> Path:
+def budget_kimg(data: Path, preset: str, overrides: list[str], minutes: float, out: Path) -> float:
     speed = throughput(data, preset, overrides, out)
     kimg = minutes * 60 * CORES * speed / 1000
     print(
-        f"{name}: {speed:.1f} img per CPU-second -> {kimg:.1f} kimg for {minutes:g} min "
-        f"on {CORES} cores",
+        f"{speed:.1f} img per CPU-second -> {kimg:.1f} kimg for {minutes:g} min on {CORES} cores",
         flush=True,
     )
+    return kimg
+
+
+def train(
+    data: Path, preset: str, overrides: list[str], minutes: float, out: Path, name: str
+) -> Path:
+    """Train for `minutes` of CPU time, or for `FIXED_KIMG` images when it is set."""
+    kimg = FIXED_KIMG or budget_kimg(data, preset, overrides, minutes, out)
+    print(f"{name}: {kimg:.1f} kimg", flush=True)
     config = load_run_config(preset, [*overrides, *QUIET, f"train.kimg={kimg}"])
     shutil.rmtree(out / "runs" / name, ignore_errors=True)
     started = time.perf_counter()
@@ -143,7 +152,7 @@ def subset(root: Path, styles: list[str], out: Path) -> Path:
 
 def part_paired(args: argparse.Namespace, root: Path, folder: StyleFolder) -> None:
     targets = [s for s in folder.style_names if s != SOURCE]
-    model = train(root, args.preset, [], args.minutes, args.out, "paired")
+    model = train(root, args.preset, args.overrides, args.minutes, args.out, "paired")
     report = evaluate_paired(model, folder, targets)
     emit("paired", report)
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
@@ -153,14 +162,16 @@ def part_paired(args: argparse.Namespace, root: Path, folder: StyleFolder) -> No
         baseline = train(root, args.baseline, [], args.minutes, args.out, "baseline")
         emit("baseline", {"preset": args.baseline, **evaluate_paired(baseline, folder, targets)})
     if "ablation" in args.parts:
-        ablation = train(root, args.preset, ABLATION, args.minutes, args.out, "no-adversarial")
+        overrides = [*args.overrides, *ABLATION]
+        ablation = train(root, args.preset, overrides, args.minutes, args.out, "no-adversarial")
         emit("ablation", evaluate_paired(ablation, folder, targets))
 
 
 def part_unseen(args: argparse.Namespace, root: Path, folder: StyleFolder) -> None:
     kept = [s for s in folder.style_names if s != args.unseen]
     data = subset(root, kept, args.out / "fonts-cjk-7")
-    model = train(data, args.preset, [], args.side_minutes, args.out, f"without-{args.unseen}")
+    name = f"without-{args.unseen}"
+    model = train(data, args.preset, args.overrides, args.side_minutes, args.out, name)
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     sources, truths, _ = test_pairs(folder, SOURCE, args.unseen)
     unseen_id = folder.style_id(args.unseen)
@@ -177,7 +188,7 @@ def part_unseen(args: argparse.Namespace, root: Path, folder: StyleFolder) -> No
 def part_unpaired(args: argparse.Namespace) -> None:
     emoji, _ = build_dataset("emoji", args.out / "emoji-64", size=64)
     data = subset(emoji, ["google", "twitter"], args.out / "emoji-google-twitter")
-    unpaired = ["loss.pairing=unpaired"]
+    unpaired = [*args.overrides, "loss.pairing=unpaired"]
     model = train(data, args.preset, unpaired, args.side_minutes, args.out, "emoji-unpaired")
     folder = StyleFolder.open(data, load_run_config(args.preset).data)
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
@@ -206,14 +217,21 @@ def main() -> None:
     parser.add_argument("--unseen", default="fangsong", help="the style left out of training")
     parser.add_argument("--preset", default="translate-64")
     parser.add_argument("--baseline", default="", help="a preset for a baseline paired model")
+    parser.add_argument("--kimg", type=float, default=0.0, help="fixed budget instead of minutes")
+    parser.add_argument(
+        "--set", dest="overrides", nargs="*", default=[], help="key=value overrides, all parts"
+    )
     parser.add_argument("--out", type=Path, default=Path("/tmp/transfer_quality"))
     args = parser.parse_args()
     args.parts = args.parts.split(",")
+    global FIXED_KIMG
+    FIXED_KIMG = args.kimg
     threads = CORES
     torch.set_num_threads(threads)
     print(
         f"machine: {platform.machine()}, {threads} cores, torch {torch.__version__}; "
         f"preset {args.preset} (generator {load_run_config(args.preset).model.generator}); "
+        f"overrides {args.overrides}; "
         f"date {time.strftime('%Y-%m-%d')}",
         flush=True,
     )

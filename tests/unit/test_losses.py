@@ -65,6 +65,23 @@ def test_mode_seeking_loss_punishes_a_generator_that_ignores_z() -> None:
     assert images.grad is not None and images.grad.abs().sum() > 0
 
 
+def test_pooled_mode_seeking_counts_a_new_layout_not_jittered_strokes() -> None:
+    from polystyle.losses import mode_seeking_loss
+
+    z_a, z_b = torch.randn(4, 8), torch.randn(4, 8)
+    layout = torch.zeros(4, 1, 16, 16)
+    layout[:, :, :8] = 1.0
+    checker = (torch.arange(16)[:, None] + torch.arange(16)[None, :]) % 2 * 2.0 - 1.0
+    jittered = layout + 0.5 * checker  # the same layout; every pixel moved by 0.5
+    moved = layout.flip(2)  # the ink in the other half
+    pixel_jitter = mode_seeking_loss(layout, jittered, z_a, z_b)
+    pooled_jitter = mode_seeking_loss(layout, jittered, z_a, z_b, pool=8)
+    pooled_moved = mode_seeking_loss(layout, moved, z_a, z_b, pool=8)
+    assert pixel_jitter < 10  # a pixel distance takes the jitter for diversity ...
+    assert pooled_jitter > 1000  # ... a pooled one does not ...
+    assert pooled_moved < pixel_jitter  # ... and still counts a different layout
+
+
 @pytest.mark.parametrize("key", KEYS)
 def test_d_loss_is_its_real_side_plus_its_fake_side(key: str) -> None:
     loss = get_loss(key)

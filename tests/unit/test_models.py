@@ -174,10 +174,11 @@ def test_bad_model_configs_name_the_key() -> None:
         DiscriminatorConfig(head="patch")
 
 
-def tiny_translator(channels: int = 1, stem: int = 1) -> StarGANLite:
+def tiny_translator(channels: int = 1, stem: int = 1, residual: bool = False) -> StarGANLite:
     config = StarGANLiteConfig(
         size=16,
         stem=stem,
+        residual=residual,
         channels=channels,
         num_styles=3,
         width=8,
@@ -210,6 +211,21 @@ def test_translator_is_fully_convolutional_and_style_driven(channels: int, stem:
         assert not torch.allclose(y[0], t(x, codes[1:].expand(2, -1))[0])
     with pytest.raises(ValueError, match=f"multiples of {multiple}"):
         t(torch.zeros(1, channels, multiple + 2, multiple), codes[:1])
+
+
+def test_residual_translator_starts_at_the_identity_and_then_learns_a_change() -> None:
+    t = tiny_translator(channels=3, residual=True)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(2, 3, 16, 16, generator=g) * 2 - 1
+    codes = t.style_code(torch.randn(2, 4, generator=g), one_hot(torch.tensor([0, 1]), 3)).detach()
+    assert torch.equal(t(x, codes), x)
+    optimizer = torch.optim.Adam(t.parameters(), lr=0.01)
+    for _ in range(3):
+        optimizer.zero_grad()
+        (t(x, codes) - (-x)).abs().mean().backward()  # toward the negative
+        optimizer.step()
+    y = t(x, codes)
+    assert y.abs().max() <= 1 and (y - x).abs().mean() > 0.01
 
 
 def test_translator_config_rejects_too_many_downsamples_and_odd_stems() -> None:

@@ -63,6 +63,7 @@ def test_yaml_round_trip_is_lossless() -> None:
         (["train.minutes=soon"], "expected a number or null"),
         (["model.generator=3"], r"model\.generator=3: expected a mapping"),
         (["loss.name=5"], "expected a string"),
+        (["loss.diversity_pool=0"], r"loss\.diversity_pool=0; use 1 \(pixels\)"),
     ],
 )
 def test_bad_overrides_name_the_key(overrides: list[str], message: str) -> None:

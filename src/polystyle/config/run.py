@@ -41,6 +41,7 @@ class LossSection:
     gp_weight: float = 10.0  # WGAN-GP only
     style_class_weight: float = 1.0  # AC-GAN style classification on D's features; 0 = off
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
+    diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
     # count as fakes of that style, so D's heads tell styles apart, not only real from fake.
     mismatch_weight: float = 0.0  # 0 = off
@@ -80,6 +81,11 @@ class LossSection:
                 "loss.perceptual_weight, "
                 "loss.cycle_weight must be >= 0 and loss.r1_interval, "
                 "loss.encoder_interval >= 1"
+            )
+        if self.diversity_pool < 1:
+            raise ConfigError(
+                f"loss.diversity_pool={self.diversity_pool}; use 1 (pixels) or a pooling factor "
+                "that divides the image size, e.g. 8 at 64 px"
             )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 
 
 def r1_penalty(real_logits: torch.Tensor, real_images: torch.Tensor) -> torch.Tensor:
@@ -31,13 +32,21 @@ def gradient_penalty(
 
 
 def mode_seeking_loss(
-    images_a: torch.Tensor, images_b: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor
+    images_a: torch.Tensor,
+    images_b: torch.Tensor,
+    z_a: torch.Tensor,
+    z_b: torch.Tensor,
+    pool: int = 1,
 ) -> torch.Tensor:
     """MSGAN (Mao et al. 2019): 1 / (image distance / latent distance), per pair, averaged.
 
     Pairs share a style and differ in z; a generator that ignores z (mode collapse) makes
-    the image distance 0 and this loss large.
+    the image distance 0 and this loss large. `pool` > 1 measures the distance on images
+    average-pooled by that factor: a pixel distance is also satisfied by jittering strokes
+    of one shared layout, a pooled one only by a different layout.
     """
+    if pool > 1:
+        images_a, images_b = F.avg_pool2d(images_a, pool), F.avg_pool2d(images_b, pool)
     image_gap = (images_a - images_b).abs().flatten(1).mean(dim=1)
     latent_gap = (z_a - z_b).abs().mean(dim=1)
     return (1.0 / (image_gap / latent_gap + 1e-5)).mean()

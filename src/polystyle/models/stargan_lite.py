@@ -47,6 +47,9 @@ class StarGANLiteConfig(ImageSpec):
     res_blocks: int = 4  # AdaIN residual blocks at the bottleneck
     skips: bool = True
     stem: int = 1  # pixel-unshuffle factor: the first level runs at size / stem
+    # True: the output is the input plus a learned change whose last layer starts at zero, so
+    # training starts from the identity translation instead of from noise.
+    residual: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -172,6 +175,9 @@ class StarGANLite(nn.Module):
             nn.LeakyReLU(0.2),
             nn.Conv2d(config.width_at(0), folded, kernel, padding=kernel // 2),
         )
+        if config.residual:
+            nn.init.zeros_(self.to_rgb[-1].weight)
+            nn.init.zeros_(self.to_rgb[-1].bias)
 
     @property
     def embedding_dim(self) -> int:
@@ -214,4 +220,5 @@ class StarGANLite(nn.Module):
             x = block(x, code)
             if self.skips is not None:
                 x = x + self.skips[level](features[level])
-        return torch.tanh(F.pixel_shuffle(self.to_rgb(x), self.config.stem))
+        out = F.pixel_shuffle(self.to_rgb(x), self.config.stem)
+        return (images + out).clamp(-1, 1) if self.config.residual else torch.tanh(out)

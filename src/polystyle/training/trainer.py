@@ -263,7 +263,13 @@ class Trainer:
         g_cls_each = F.cross_entropy(g_cls_logits, labels, reduction="none")
         g_cls = g_cls_each.mean()
         self._track_style_losses(g_cls_each, labels)
-        g_ms = mode_seeking_loss(fake[:half], fake[half : 2 * half], z[:half], z[half : 2 * half])
+        g_ms = mode_seeking_loss(
+            fake[:half],
+            fake[half : 2 * half],
+            z[:half],
+            z[half : 2 * half],
+            cfg.loss.diversity_pool,
+        )
         g_total = g_loss
         if cls_weight > 0:
             g_total = g_total + cls_weight * g_cls

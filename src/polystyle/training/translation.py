@@ -185,7 +185,7 @@ class TranslationTrainer(Trainer):
             weights["cycle"] = loss_cfg.cycle_weight
             z2 = self._z()
             other = self.G(source, self.G.style_code_from_embedding(z2, embedding))
-            terms["mode_seeking"] = mode_seeking_loss(fake, other, z, z2)
+            terms["mode_seeking"] = mode_seeking_loss(fake, other, z, z2, loss_cfg.diversity_pool)
             weights["mode_seeking"] = loss_cfg.diversity_weight
         adversarial = loss_cfg.adversarial_weight * g_loss
         g_total = adversarial + sum(weights[k] * v for k, v in terms.items() if weights[k] > 0)
