@@ -54,7 +54,6 @@ from polystyle.training.translation import TranslationTrainer
 SOURCE = "hei"
 QUIET = ["train.log_every=100000", "train.sample_every=2000", "train.checkpoint_minutes=100000"]
 CORES = os.cpu_count() or 1
-FIXED_KIMG = 0.0  # set by --kimg
 ABLATION = ["loss.adversarial_weight=0", "loss.style_class_weight=0"]
 
 
@@ -82,10 +81,16 @@ def budget_kimg(data: Path, preset: str, overrides: list[str], minutes: float, o
 
 
 def train(
-    data: Path, preset: str, overrides: list[str], minutes: float, out: Path, name: str
+    data: Path,
+    preset: str,
+    overrides: list[str],
+    minutes: float,
+    out: Path,
+    name: str,
+    kimg: float = 0.0,
 ) -> Path:
-    """Train for `minutes` of CPU time, or for `FIXED_KIMG` images when it is set."""
-    kimg = FIXED_KIMG or budget_kimg(data, preset, overrides, minutes, out)
+    """Train for `minutes` of CPU time or, when `kimg` > 0, for exactly that many images."""
+    kimg = kimg or budget_kimg(data, preset, overrides, minutes, out)
     print(f"{name}: {kimg:.1f} kimg", flush=True)
     config = load_run_config(preset, [*overrides, *QUIET, f"train.kimg={kimg}"])
     shutil.rmtree(out / "runs" / name, ignore_errors=True)
@@ -152,18 +157,19 @@ def subset(root: Path, styles: list[str], out: Path) -> Path:
 
 def part_paired(args: argparse.Namespace, root: Path, folder: StyleFolder) -> None:
     targets = [s for s in folder.style_names if s != SOURCE]
-    model = train(root, args.preset, args.overrides, args.minutes, args.out, "paired")
+    model = train(root, args.preset, args.overrides, args.minutes, args.out, "paired", args.kimg)
     report = evaluate_paired(model, folder, targets)
     emit("paired", report)
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     first = test_pairs(folder, SOURCE, targets[0])[0][0]
     emit("diversity", {t: seed_diversity(pipe, first, t) for t in targets})
     if args.baseline:
-        baseline = train(root, args.baseline, [], args.minutes, args.out, "baseline")
+        baseline = train(root, args.baseline, [], args.minutes, args.out, "baseline", args.kimg)
         emit("baseline", {"preset": args.baseline, **evaluate_paired(baseline, folder, targets)})
     if "ablation" in args.parts:
         overrides = [*args.overrides, *ABLATION]
-        ablation = train(root, args.preset, overrides, args.minutes, args.out, "no-adversarial")
+        name = "no-adversarial"
+        ablation = train(root, args.preset, overrides, args.minutes, args.out, name, args.kimg)
         emit("ablation", evaluate_paired(ablation, folder, targets))
 
 
@@ -171,7 +177,7 @@ def part_unseen(args: argparse.Namespace, root: Path, folder: StyleFolder) -> No
     kept = [s for s in folder.style_names if s != args.unseen]
     data = subset(root, kept, args.out / "fonts-cjk-7")
     name = f"without-{args.unseen}"
-    model = train(data, args.preset, args.overrides, args.side_minutes, args.out, name)
+    model = train(data, args.preset, args.overrides, args.side_minutes, args.out, name, args.kimg)
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     sources, truths, _ = test_pairs(folder, SOURCE, args.unseen)
     unseen_id = folder.style_id(args.unseen)
@@ -189,7 +195,8 @@ def part_unpaired(args: argparse.Namespace) -> None:
     emoji, _ = build_dataset("emoji", args.out / "emoji-64", size=64)
     data = subset(emoji, ["google", "twitter"], args.out / "emoji-google-twitter")
     unpaired = [*args.overrides, "loss.pairing=unpaired"]
-    model = train(data, args.preset, unpaired, args.side_minutes, args.out, "emoji-unpaired")
+    name = "emoji-unpaired"
+    model = train(data, args.preset, unpaired, args.side_minutes, args.out, name, args.kimg)
     folder = StyleFolder.open(data, load_run_config(args.preset).data)
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     rows = {}
@@ -224,8 +231,6 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/transfer_quality"))
     args = parser.parse_args()
     args.parts = args.parts.split(",")
-    global FIXED_KIMG
-    FIXED_KIMG = args.kimg
     threads = CORES
     torch.set_num_threads(threads)
     print(

@@ -85,7 +85,7 @@ class LossSection:
         if self.diversity_pool < 1:
             raise ConfigError(
                 f"loss.diversity_pool={self.diversity_pool}; use 1 (pixels) or a pooling factor "
-                "that divides the image size, e.g. 8 at 64 px"
+                "such as 8 at 64 px (8x8 layouts)"
             )
 
 
