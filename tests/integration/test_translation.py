@@ -20,7 +20,9 @@ from polystyle.errors import ConfigError
 from polystyle.models.base import build_generator
 from polystyle.models.folder import ModelFolderError, load_generator
 from polystyle.pipelines.translation import MAX_SIDE, TranslationPipeline
+from polystyle.styles.glyph_text import glyph_font_for
 from polystyle.training.run import resume_run, start_run
+from polystyle.training.translation import TranslationTrainer
 from tests.conftest import TINY_TRANSLATE, toy_pairs
 from tests.integration.test_training import all_state
 
@@ -193,6 +195,45 @@ def test_paired_mode_needs_shared_stems(tmp_path: Path) -> None:
         start_run(str(data), tiny("loss.pairing=paired"), tmp_path, name="p", max_steps=1)
 
 
+def test_paired_source_starts_every_training_pair_from_that_style(
+    tmp_path: Path, paired_folder: Path
+) -> None:
+    config = tiny("loss.paired_source=alpha")
+    folder = StyleFolder.open(paired_folder, config.data)
+    trainer = TranslationTrainer(config, folder, tmp_path / "t", stream=io.StringIO())
+    targets = set()
+    for _ in range(6):
+        source, tgt, target, _ = trainer._batch()
+        # alpha's background is grey 30, the others' 120 and 210: medians tell them apart
+        assert torch.allclose(source.flatten(1).median(1).values, torch.tensor(30 / 127.5 - 1))
+        assert target is not None
+        targets |= set(tgt.tolist())
+    assert targets == {0, 1, 2}  # its own style too, which `strength=0` relies on
+    assert torch.allclose(trainer.sources.flatten(1).median(1).values, torch.tensor(30 / 127.5 - 1))
+    assert trainer.training_record()["paired_source"] == "alpha"
+
+
+def test_ssim_weight_adds_the_ssim_term_to_paired_training(tmp_path: Path) -> None:
+    data = toy_pairs(tmp_path / "data", stems=16)
+    result = start_run(
+        str(data), tiny("loss.ssim_weight=1"), tmp_path, name="s", stream=io.StringIO(), max_steps=2
+    )
+    last = json.loads((result.run_dir / "metrics.jsonl").read_text().splitlines()[-1])
+    assert 0 < last["ssim"] < 2 and "l1" in last
+
+
+def test_paired_source_must_be_a_style_of_paired_data(tmp_path: Path, paired_folder: Path) -> None:
+    with pytest.raises(ConfigError, match="no such style; use one of alpha, beta, gamma"):
+        start_run(str(paired_folder), tiny("loss.paired_source=hei"), tmp_path, name="a")
+    with pytest.raises(ConfigError, match="needs paired training"):
+        start_run(
+            str(paired_folder),
+            tiny("loss.paired_source=alpha", "loss.pairing=unpaired"),
+            tmp_path,
+            name="b",
+        )
+
+
 def test_translators_refuse_hard_style_sampling(tmp_path: Path) -> None:
     data = toy_pairs(tmp_path / "data", stems=4)
     with pytest.raises(ConfigError, match="synthesis models only"):
@@ -269,3 +310,13 @@ def test_text_renders_characters_never_seen_in_training(tmp_path: Path) -> None:
         pipe.render_text("a\U0001f600", to="kai")
     with pytest.raises(ConfigError, match="one line of 1 to"):
         pipe.render_text("", to="kai")
+
+
+def test_text_is_drawn_in_the_style_the_model_was_trained_from(tmp_path: Path) -> None:
+    data, _ = build_dataset("fonts-cjk", tmp_path / "fc", size=16, limit=12)
+    config = tiny("data.test_fraction=0.05", "loss.paired_source=kai")
+    model = start_run(str(data), config, tmp_path, name="k", stream=io.StringIO(), max_steps=1)
+    pipe = TranslationPipeline.from_pretrained(model.model_dir, device="cpu")
+    assert pipe.meta["training"]["paired_source"] == "kai" and pipe.text_source == "kai"
+    assert pipe.glyph_font(None, None) == glyph_font_for(None, "kai", pipe.style_names)
+    assert pipe.glyph_font(None, "ming") == glyph_font_for(None, "ming", pipe.style_names)

@@ -4,6 +4,8 @@ import pytest
 import torch
 
 from polystyle.losses import get_loss, gradient_penalty, r1_penalty
+from polystyle.losses.translation import ssim_loss
+from polystyle.metrics.paired import ssim
 from polystyle.registry import LOSSES
 
 KEYS = ["nonsaturating", "hinge", "lsgan", "wgan-gp"]
@@ -91,3 +93,21 @@ def test_d_loss_is_its_real_side_plus_its_fake_side(key: str) -> None:
     fake = torch.tensor([0.3, 1.5, 0.1], requires_grad=True)
     loss.d_fake_loss(fake).backward()
     assert fake.grad is not None and (fake.grad > 0).all()
+
+
+def test_ssim_loss_is_one_minus_the_metric_and_descends_to_the_target() -> None:
+    generator = torch.Generator().manual_seed(0)
+    target = torch.ones(2, 1, 32, 32)
+    target[:, :, 8:24, 14:18] = -1  # a black vertical stroke on white
+    noisy = (target + 0.3 * torch.randn(target.shape, generator=generator)).clamp(-1, 1)
+    as_uint8 = ((noisy + 1) * 127.5).round().to(torch.uint8)
+    metric = ssim(as_uint8, ((target + 1) * 127.5).to(torch.uint8)).mean()
+    assert ssim_loss(noisy, target).item() == pytest.approx(1 - metric.item(), abs=2e-3)
+    assert ssim_loss(target, target).item() == pytest.approx(0.0, abs=1e-6)
+    image = noisy.clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([image], lr=0.05)
+    for _ in range(30):
+        optimizer.zero_grad()
+        ssim_loss(image, target).backward()
+        optimizer.step()
+    assert ssim_loss(image.detach(), target) < 0.5 * ssim_loss(noisy, target)

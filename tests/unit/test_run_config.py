@@ -64,6 +64,7 @@ def test_yaml_round_trip_is_lossless() -> None:
         (["model.generator=3"], r"model\.generator=3: expected a mapping"),
         (["loss.name=5"], "expected a string"),
         (["loss.diversity_pool=0"], r"loss\.diversity_pool=0; use 1 \(pixels\)"),
+        (["loss.ssim_weight=-1"], r"loss\.ssim_weight.* must be >= 0"),
     ],
 )
 def test_bad_overrides_name_the_key(overrides: list[str], message: str) -> None:

@@ -40,7 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     transfer.add_argument("--font", type=Path, help="with --text: the source font file")
     transfer.add_argument(
-        "--source-style", help="with --text: built-in font style to draw the source in (hei)"
+        "--source-style",
+        help="with --text: built-in font style to draw the source in (default: the style "
+        "the model was trained from, else hei)",
     )
     transfer.add_argument("--out", type=Path, default=Path("transferred"))
     transfer.add_argument("--device", default="auto")

@@ -56,7 +56,11 @@ class LossSection:
     adversarial_weight: float = 1.0  # 0 = a plain supervised translator (an ablation)
     l1_weight: float = 10.0
     perceptual_weight: float = 1.0
+    ssim_weight: float = 0.0  # paired only: 1 - SSIM to the true target; 0 = off
     cycle_weight: float = 1.0
+    # Paired only: the one style every training pair starts from, as zi2zi trains from one
+    # source font. All steps then teach the directions `--text` uses; "" = any style.
+    paired_source: str = ""
 
     def validate(self) -> None:
         if self.pairing not in ("auto", "paired", "unpaired"):
@@ -71,6 +75,7 @@ class LossSection:
             self.adversarial_weight,
             self.l1_weight,
             self.perceptual_weight,
+            self.ssim_weight,
             self.cycle_weight,
         )
         if min(weights) < 0 or self.r1_interval < 1 or self.encoder_interval < 1:
@@ -78,7 +83,7 @@ class LossSection:
                 "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.diversity_weight, "
                 "loss.mismatch_weight, "
                 "loss.style_reconstruction_weight, loss.adversarial_weight, loss.l1_weight, "
-                "loss.perceptual_weight, "
+                "loss.perceptual_weight, loss.ssim_weight, "
                 "loss.cycle_weight must be >= 0 and loss.r1_interval, "
                 "loss.encoder_interval >= 1"
             )

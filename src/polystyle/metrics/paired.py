@@ -53,7 +53,7 @@ def ssim(pred: torch.Tensor, true: torch.Tensor, batch: int = 64) -> torch.Tenso
         )
     scores = [torch.zeros(0, dtype=torch.float64)]
     for p, t in zip(pred.split(batch), true.split(batch), strict=True):
-        scores.append(_ssim_chunk(p.double(), t.double()))
+        scores.append(ssim_per_image(p.double(), t.double()))
     return torch.cat(scores)
 
 
@@ -162,16 +162,17 @@ def _mse(pred: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
     return (pred.double() - true.double()).pow(2).mean(dim=(1, 2, 3))
 
 
-def _gaussian_window() -> torch.Tensor:
-    offsets = torch.arange(SSIM_WINDOW, dtype=torch.float64) - (SSIM_WINDOW - 1) / 2
+def _gaussian_window(dtype: torch.dtype) -> torch.Tensor:
+    offsets = torch.arange(SSIM_WINDOW, dtype=dtype) - (SSIM_WINDOW - 1) / 2
     window = torch.exp(-0.5 * (offsets / SSIM_SIGMA) ** 2)
     return window / window.sum()
 
 
-def _ssim_chunk(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """SSIM of float64 [0, 255] images; the five local moments share one separable blur."""
+def ssim_per_image(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """SSIM (shape N) of float [0, 255] images, differentiable: the metric, and a training
+    loss that asks for the same local structure. The five local moments share one blur."""
     groups = 5 * x.shape[1]
-    window = _gaussian_window()
+    window = _gaussian_window(x.dtype).to(x.device)
     moments = torch.cat([x, y, x * x, y * y, x * y], dim=1)
     moments = F.conv2d(moments, window.view(1, 1, 1, -1).expand(groups, 1, 1, -1), groups=groups)
     moments = F.conv2d(moments, window.view(1, 1, -1, 1).expand(groups, 1, -1, 1), groups=groups)

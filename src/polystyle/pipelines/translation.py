@@ -43,7 +43,12 @@ from polystyle.models.stargan_lite import StarGANLite
 from polystyle.sampling.images import to_float, to_pil, to_uint8
 from polystyle.sampling.seeds import z_from_seeds
 from polystyle.styles.codes import StyleSpec, style_weights
-from polystyle.styles.glyph_text import GlyphFont, compose_line, glyph_font_for
+from polystyle.styles.glyph_text import (
+    GlyphFont,
+    compose_line,
+    default_source_style,
+    glyph_font_for,
+)
 from polystyle.styles.prompt import PromptMatch, match_prompt, style_descriptions
 from polystyle.styles.reference import Reference, encode_references, reference_pixels
 
@@ -250,8 +255,8 @@ class TranslationPipeline:
     ) -> TranslationOutput:
         """Draw each character of `text` in a source font, translate, and compose the line
         (one line per seed). Any character the source font has works, seen in training or
-        not. The source font is `font`, or the built-in font of `source_style` (default:
-        the model's hei style when it has one)."""
+        not. The source font is `font`, or the built-in font of `source_style` (default: the
+        style the model was trained from, `loss.paired_source`, else its hei style)."""
         glyphs = self.glyph_font(font, source_style)
         tiles = glyphs.render_line(text, self.size)
         out = self(list(tiles), to, **kwargs)  # type: ignore[arg-type]
@@ -262,8 +267,14 @@ class TranslationPipeline:
         ]
         return TranslationOutput(lines, out.seeds, out.weights, out.prompt)
 
+    @property
+    def text_source(self) -> str | None:
+        """The built-in font style text is drawn in by default (None: no built-in font)."""
+        trained_from = self.meta.get("training", {}).get("paired_source")
+        return default_source_style(self.style_names, trained_from)
+
     def glyph_font(self, font: str | Path | None, source_style: str | None) -> GlyphFont:
-        return glyph_font_for(font, source_style, self.style_names)
+        return glyph_font_for(font, source_style or self.text_source, self.style_names)
 
 
 def parse_size(text: str) -> SizePolicy:

@@ -30,6 +30,7 @@ from polystyle.styles.glyph_text import default_source_style
 
 LOG = logging.getLogger(__name__)
 METRICS_FILE = Path("eval") / "metrics.json"
+TRAINING_KEYS = ("step", "kimg", "pairing", "paired_source")  # what the API shows of training
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS models (
@@ -54,7 +55,7 @@ def describe(folder: Path) -> dict[str, Any]:
         metrics = json.loads(metrics_path.read_text(encoding="utf-8")).get("metrics")
     training = meta.get("training", {})
     styles = [{"name": s["name"], "description": s.get("description", "")} for s in meta["styles"]]
-    controls = _layers(meta) if kind == "synthesis" else _text_source(styles)
+    controls = _layers(meta) if kind == "synthesis" else _text_source(styles, training)
     return {
         "kind": kind,
         "architecture": meta["architecture"],
@@ -62,7 +63,7 @@ def describe(folder: Path) -> dict[str, Any]:
         "styles": styles,
         **controls,
         "reference": "encoder" in meta,
-        "training": {k: training[k] for k in ("step", "kimg", "pairing") if k in training},
+        "training": {k: training[k] for k in TRAINING_KEYS if k in training},
         "metrics": metrics,
         "package_version": meta.get("package_version"),
     }
@@ -76,10 +77,11 @@ def _layers(meta: dict[str, Any]) -> dict[str, Any]:
     return {"num_ws": generator.num_ws, "layer_resolutions": list(layers)}
 
 
-def _text_source(styles: list[dict[str, str]]) -> dict[str, Any]:
+def _text_source(styles: list[dict[str, str]], training: dict[str, Any]) -> dict[str, Any]:
     """A translation model's text input: the built-in font style text is drawn in before it
     is translated, or None when no style of the model is a built-in font."""
-    return {"text_source": default_source_style([s["name"] for s in styles])}
+    names = [s["name"] for s in styles]
+    return {"text_source": default_source_style(names, training.get("paired_source"))}
 
 
 def _stamp(folder: Path) -> float:

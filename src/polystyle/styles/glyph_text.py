@@ -56,13 +56,15 @@ class GlyphFont:
         return "".join(sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap}))
 
 
-def default_source_style(style_names: list[str]) -> str | None:
-    """The built-in font a model's text is drawn in: hei when the model has that style, else
-    its first built-in font style; None when no style of the model is a built-in font (text
-    then needs a font file)."""
+def default_source_style(style_names: list[str], trained_from: str | None = None) -> str | None:
+    """The built-in font a model's text is drawn in: the style it was trained from
+    (`loss.paired_source`), else hei when the model has that style, else its first built-in
+    font style; None when no style of the model is a built-in font (text then needs a font
+    file)."""
     known = [name for name in style_names if name in SOURCE_STYLES]
-    if DEFAULT_SOURCE_STYLE in known:
-        return DEFAULT_SOURCE_STYLE
+    for preferred in (trained_from, DEFAULT_SOURCE_STYLE):
+        if preferred in known:
+            return preferred
     return known[0] if known else None
 
 

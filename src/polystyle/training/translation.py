@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from polystyle.errors import ConfigError
 from polystyle.losses import mode_seeking_loss
 from polystyle.losses.perceptual import perceptual_distance
+from polystyle.losses.translation import ssim_loss
 from polystyle.models import Discriminator, DiscriminatorConfig, one_hot
 from polystyle.models.stargan_lite import StarGANLite
 from polystyle.registry import ARCHITECTURES
@@ -50,8 +51,15 @@ class TranslationTrainer(Trainer):
                 f"train.style_sampling={self.config.train.style_sampling!r} applies to "
                 "synthesis models only; translators draw styles uniformly: drop the key"
             )
+        self.source_style = self._paired_source()
         self.pair_table = self._pair_table()
         self.paired = self._choose_pairing()
+        if self.source_style is not None and not self.paired:
+            raise ConfigError(
+                f"loss.paired_source={self.config.loss.paired_source}: {self.folder.root} has "
+                f"{len(self.pair_table)} training file stems shared with that style (need "
+                f"{MIN_PAIRED_STEMS}) so training would be unpaired; drop the key"
+            )
         self.sources = self._sample_sources()
 
     def _build_networks(self, spec: dict[str, int]) -> None:
@@ -64,9 +72,26 @@ class TranslationTrainer(Trainer):
 
     # -- data ----------------------------------------------------------------------------
 
+    def _paired_source(self) -> int | None:
+        """The style id of `loss.paired_source`, checked against the data and the pairing."""
+        name = self.config.loss.paired_source
+        if not name:
+            return None
+        if self.config.loss.pairing == "unpaired":
+            raise ConfigError(
+                f"loss.paired_source={name} needs paired training; drop it or use "
+                "loss.pairing=paired"
+            )
+        if name not in self.folder.style_names:
+            raise ConfigError(
+                f"loss.paired_source={name}: {self.folder.root} has no such style; use one of "
+                f"{', '.join(self.folder.style_names)}"
+            )
+        return self.folder.style_id(name)
+
     def _pair_table(self) -> torch.Tensor:
         """`stems x styles` positions into self.images (-1 where a style lacks the stem),
-        for training stems present in two or more styles."""
+        for training stems present in two or more styles (and in the paired source, if set)."""
         position = {index: pos for pos, index in enumerate(self.train_order)}
         rows = []
         for ids in self.folder.pairs.by_stem.values():
@@ -74,7 +99,8 @@ class TranslationTrainer(Trainer):
             for style, index in ids.items():
                 if index in position:
                     row[style] = position[index]
-            if sum(p >= 0 for p in row) >= 2:
+            has_source = self.source_style is None or row[self.source_style] >= 0
+            if has_source and sum(p >= 0 for p in row) >= 2:
                 rows.append(row)
         return torch.tensor(rows, dtype=torch.long).reshape(-1, self.num_styles)
 
@@ -92,7 +118,12 @@ class TranslationTrainer(Trainer):
     def _sample_sources(self) -> torch.Tensor:
         """Fixed inputs of the sample grids: held-out images when there are any."""
         held_out = self.folder.indices("test") + self.folder.indices("val")
-        pool = itertools.cycle(held_out + self.train_order)
+        records = self.folder.records
+        pool = itertools.cycle(
+            index
+            for index in held_out + self.train_order
+            if self.source_style in (None, records[index].style_id)
+        )
         picked = list(itertools.islice(pool, self.config.train.samples_per_style))
         return to_float(self.folder.images[picked]).to(self.device)
 
@@ -110,7 +141,10 @@ class TranslationTrainer(Trainer):
                 torch.randint(len(self.pair_table), (batch,), generator=self.rng)
             ]
             present = (rows >= 0).float()
-            src = torch.multinomial(present, 1, generator=self.rng).squeeze(1)
+            if self.source_style is None:
+                src = torch.multinomial(present, 1, generator=self.rng).squeeze(1)
+            else:
+                src = torch.full((batch,), self.source_style, dtype=torch.long)
             tgt = torch.multinomial(present, 1, generator=self.rng).squeeze(1)
             take = torch.arange(batch)
             source = to_float(self.images[rows[take, src].to(self.device)])
@@ -178,6 +212,9 @@ class TranslationTrainer(Trainer):
             if loss_cfg.perceptual_weight > 0:
                 terms["perceptual"] = perceptual_distance(fake, target)
                 weights["perceptual"] = loss_cfg.perceptual_weight
+            if loss_cfg.ssim_weight > 0:
+                terms["ssim"] = ssim_loss(fake, target)
+                weights["ssim"] = loss_cfg.ssim_weight
         else:
             own_embedding, _ = self.E(source)
             cycled = self.G(fake, self.G.style_code_from_embedding(z, own_embedding))
@@ -217,4 +254,7 @@ class TranslationTrainer(Trainer):
         return torch.cat(rows)
 
     def training_record(self) -> dict[str, Any]:
-        return {**super().training_record(), "pairing": "paired" if self.paired else "unpaired"}
+        record = {**super().training_record(), "pairing": "paired" if self.paired else "unpaired"}
+        if self.source_style is not None:
+            record["paired_source"] = self.config.loss.paired_source
+        return record

@@ -23,7 +23,7 @@ from polystyle.server.problems import ApiError, blame
 from polystyle.server.schemas import TransferForm
 from polystyle.server.state import ServerState, server, translation_pipeline
 from polystyle.server.uploads import decode_upload
-from polystyle.styles.glyph_text import MAX_TEXT_CHARS, SOURCE_STYLES, default_source_style
+from polystyle.styles.glyph_text import MAX_TEXT_CHARS, SOURCE_STYLES
 from polystyle.styles.prompt import PromptMatch
 
 router = APIRouter(prefix="/v1", tags=["images"])
@@ -73,7 +73,7 @@ def _source_style(pipe: TranslationPipeline, requested: str | None) -> str:
             f"use one of: {fonts}",
             "source_style",
         )
-    source = requested or default_source_style(pipe.style_names)
+    source = requested or pipe.text_source
     if source is None:
         raise ApiError(
             400,
