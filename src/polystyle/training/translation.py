@@ -6,9 +6,10 @@ from the target's label embedding (latent-guided), half from the style encoder r
 random real image of the target style (reference-guided), so both routes land in one code
 space. Then:
 - **paired** (file stems shared between styles, e.g. one character in two fonts): the true
-  target image supervises T with L1 and a perceptual loss; a source may be "translated" to
-  its own style, which teaches T that its own style code means "leave it as it is" — what
-  `strength=0` relies on;
+  target image supervises T with L1, a perceptual loss and optionally SSIM; a source may be
+  "translated" to its own style, which teaches T that its own style code means "leave it as
+  it is" — what `strength=0` relies on. With `loss.paired_source` every pair starts from
+  that one style (the font text is typed in), so no step is spent on directions never used;
 - **unpaired**: cycle consistency T(T(x, s_t), E(x)) ≈ x and StarGAN v2's diversity loss
   (two noise vectors must give two different images).
 Both add the adversarial loss with D's head for the target style, D's style classification,
