@@ -1,16 +1,16 @@
-"""Training recipes at equal images seen: cpu-64 plus each recipe's overrides, on fonts-cjk.
+"""Training recipes at equal images seen: a preset plus each recipe's overrides, on fonts-cjk.
 
-A recipe is `NAME:key=value;key=value` (`--set` overrides of the cpu-64 preset; `NAME:` alone
-is the preset as it is). For each, every `--every` kimg and at each `--truncation`, this
-prints the style judge's accuracy on 64 images per style from the EMA generator (mean, weakest
-style) and the within-style diversity ratios to the real data's (pixel and MobileNetV2
-feature distance; the second sees a collapse of composition the first misses), then the
-recipe's training throughput (median of timed blocks), so quality per kimg can be traded
-against images per second. Recipes run one after another; to use both cores on two recipes,
-start two processes with `--threads 1`.
+A recipe is `NAME:key=value;key=value` (`--set` overrides of `--preset`, default cpu-64;
+`NAME:` alone is the preset as it is); fonts-cjk is built at the preset's image size. For
+each, every `--every` kimg and at each `--truncation`, this prints the style judge's accuracy
+on 64 images per style from the EMA generator (mean, weakest style) and the within-style
+diversity ratios to the real data's (pixel and MobileNetV2 feature distance; the second sees
+a collapse of composition the first misses), then the recipe's training throughput (median of
+timed blocks), so quality per kimg can be traded against images per second. Recipes run one
+after another; to use both cores on two recipes, start two processes with `--threads 1`.
 
 Run: .venv/bin/python benchmarks/recipes.py --recipe NAME:OVERRIDES [--recipe ...]
-     [--kimg 18] [--every 6] [--truncation 1,0.7] [--threads N] [--grids DIR]
+     [--preset cpu-64] [--kimg 18] [--every 6] [--truncation 1,0.7] [--threads N] [--grids DIR]
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def parse_recipe(text: str) -> tuple[str, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", action="append", required=True, type=parse_recipe)
+    parser.add_argument("--preset", default="cpu-64")
     parser.add_argument("--kimg", type=float, default=18.0)
     parser.add_argument("--every", type=float, default=6.0)
     parser.add_argument(
@@ -52,17 +53,19 @@ def main() -> None:
         help="comma-separated truncations to judge at (1 = none), e.g. 1,0.7",
     )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "fonts-cjk-64")
+    parser.add_argument("--data", type=Path, help="where fonts-cjk is built (default: a temp dir)")
     parser.add_argument("--grids", type=Path, help="write each recipe's sample grids here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    root, _ = build_dataset("fonts-cjk", args.data, size=64)
-    folder = StyleFolder.open(root, load_run_config("cpu-64").data)
+    data_config = load_run_config(args.preset).data
+    data = args.data or Path(tempfile.gettempdir()) / f"fonts-cjk-{data_config.size}"
+    root, _ = build_dataset("fonts-cjk", data, size=data_config.size)
+    folder = StyleFolder.open(root, data_config)
     judge = classifier_for(folder)
     real = real_diversity(folder)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-        f"{args.threads} threads"
+        f"{args.threads} threads, preset {args.preset}"
     )
     print(
         "| recipe | kimg | steps | truncation | style acc. mean | weakest style "
@@ -72,7 +75,7 @@ def main() -> None:
     speeds = {}
     for name, recipe in args.recipe:
         overrides = [*recipe, *QUIET, f"train.threads={args.threads}"]
-        config = load_run_config("cpu-64", [*overrides, f"train.kimg={args.kimg}"])
+        config = load_run_config(args.preset, [*overrides, f"train.kimg={args.kimg}"])
         grids = args.grids / name if args.grids else None
         for j in train_judged(config, folder, judge, args.every, real, args.truncation, grids):
             print(
@@ -82,7 +85,7 @@ def main() -> None:
                 flush=True,
             )
         with tempfile.TemporaryDirectory() as work:
-            speed_config = load_run_config("cpu-64", overrides)
+            speed_config = load_run_config(args.preset, overrides)
             trainer = Trainer(speed_config, folder, Path(work) / "speed", stream=io.StringIO())
             speeds[name] = images_per_second(trainer, config.train.batch)
     first = next(iter(speeds.values()))

@@ -6,6 +6,7 @@ same run with the same weights and data, is the same generator using StyleGAN2's
 grouped-convolution modulation; the ratio is what the CPU-friendly activation-side path buys.
 
 Run: .venv/bin/python benchmarks/train_throughput.py [--blocks 5] [--steps 20] [--threads 2]
+     [--set key=value ...]   (e.g. --set train.precision=auto: the same presets in bf16)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def images_per_second(preset: str, modulation: str, args: argparse.Namespace, wo
             "train.sample_every=100000",
             "train.checkpoint_every=100000",
             "train.checkpoint_minutes=100000",
+            *args.overrides,
         ],
     )
     root, _ = build_dataset("fonts-cjk", work / f"fonts-{config.data.size}", size=config.data.size)
@@ -60,6 +62,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="steps per timed block")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--set", dest="overrides", nargs="*", default=[], help="key=value overrides, all presets"
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -69,7 +74,7 @@ def main() -> None:
             rows.append(f"| {preset} | {fast:.1f} | {base:.1f} | {fast / base:.2f}x |")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, {args.threads} threads, "
-        f"torch {torch.__version__}"
+        f"torch {torch.__version__}; overrides {args.overrides}"
     )
     print(f"median of {args.blocks} blocks x {args.steps} steps after {args.warmup} warm-up\n")
     print("| preset | polystyle img/s | baseline (grouped-conv modulation) img/s | ratio |")
