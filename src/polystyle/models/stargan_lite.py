@@ -50,9 +50,6 @@ class StarGANLiteConfig(ImageSpec):
     # True: the output is the input plus a learned change whose last layer starts at zero, so
     # training starts from the identity translation instead of from noise.
     residual: bool = False
-    # True: the code scales and shifts the input first, a spatial transformer with one affine
-    # per code, identity at init (fonts draw glyphs at different sizes).
-    warp: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -181,11 +178,6 @@ class StarGANLite(nn.Module):
         if config.residual:
             nn.init.zeros_(self.to_rgb[-1].weight)
             nn.init.zeros_(self.to_rgb[-1].bias)
-        # log x-scale, log y-scale, x-shift, y-shift; zero at init: the identity warp.
-        self.warp = nn.Linear(config.style_dim, 4) if config.warp else None
-        if self.warp is not None:
-            nn.init.zeros_(self.warp.weight)
-            nn.init.zeros_(self.warp.bias)
 
     @property
     def embedding_dim(self) -> int:
@@ -209,26 +201,6 @@ class StarGANLite(nn.Module):
     def style_code(self, z: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
         return self.style_code_from_embedding(z, self.style_embedding(style_weights))
 
-    def warped(self, images: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
-        """The images scaled and shifted as the code asks, in float32 even under autocast."""
-        assert self.warp is not None
-        with torch.autocast(images.device.type, enabled=False):
-            log_scale, shift = self.warp(code.float()).chunk(2, dim=1)
-            scale = log_scale.exp()
-            zero = torch.zeros_like(scale[:, :1])
-            theta = torch.stack(
-                [
-                    torch.cat([scale[:, :1], zero, shift[:, :1]], dim=1),
-                    torch.cat([zero, scale[:, 1:], shift[:, 1:]], dim=1),
-                ],
-                dim=1,
-            )
-            grid = F.affine_grid(theta, list(images.shape), align_corners=False)
-            out = F.grid_sample(
-                images.float(), grid, mode="bilinear", padding_mode="border", align_corners=False
-            )
-        return out.to(images.dtype)
-
     def forward(self, images: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """Images in [-1, 1] (sides multiples of `config.multiple`) rendered in the code's style."""
         multiple = self.config.multiple
@@ -237,8 +209,6 @@ class StarGANLite(nn.Module):
                 f"image sides {tuple(images.shape[-2:])} must be multiples of {multiple}; "
                 "pad them (TranslationPipeline does)"
             )
-        if self.warp is not None:
-            images = self.warped(images, code)
         x = self.from_rgb(F.pixel_unshuffle(images, self.config.stem))
         features = []
         for block in self.down:
