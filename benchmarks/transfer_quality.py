@@ -22,9 +22,11 @@ benchmark down without changing how much training a model gets.
 
 Run: .venv/bin/python benchmarks/transfer_quality.py [--minutes 15] [--side-minutes 10]
      [--parts paired,ablation,unseen,unpaired] [--preset translate-64] [--baseline PRESET]
-     [--kimg K] [--set key=value ...] [--out /tmp/transfer_quality] | tee log.txt
+     [--kimg K] [--chars N] [--set key=value ...] [--out /tmp/transfer_quality] | tee log.txt
 `--set` overrides the preset in every part (a recipe to try). `--kimg` replaces the minute
 budgets with a fixed number of images for every part: recipes compared at equal kimg.
+`--chars N` trains the paired parts on the first N characters (up to 5,324) instead of 1,000;
+scores stay on the 1,000-character test split.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ from polystyle.training.run import start_run
 from polystyle.training.translation import TranslationTrainer
 
 SOURCE = "hei"
+# Scores always come from the test split of the first 1000 characters (45 per style), so runs
+# trained on more characters (`--chars`) are scored on the same glyphs. A character's split
+# depends on its file name only, so a larger build holds these test glyphs in its test split
+# too: training never sees them.
+EVAL_CHARS = 1000
 QUIET = ["train.log_every=100000", "train.sample_every=2000", "train.checkpoint_minutes=100000"]
 CORES = os.cpu_count() or 1
 ABLATION = ["loss.adversarial_weight=0", "loss.style_class_weight=0"]
@@ -100,15 +107,17 @@ def train(
     return result.model_dir
 
 
-def test_pairs(folder: StyleFolder, source: str, target: str) -> tuple[list, list, list[str]]:
-    """uint8 tensors (source glyphs, true target glyphs) for test stems in both styles."""
+def test_pairs(
+    folder: StyleFolder, source: str, target: str, split: str = "test", limit: int | None = None
+) -> tuple[list, list, list[str]]:
+    """uint8 tensors (source glyphs, true target glyphs) for `split` stems in both styles."""
     src, tgt = folder.style_id(source), folder.style_id(target)
-    test = set(folder.indices("test"))
+    chosen = set(folder.indices(split))
     pairs = [
         (ids[src], ids[tgt], stem)
         for stem, ids in folder.pairs.by_stem.items()
-        if src in ids and tgt in ids and ids[src] in test
-    ]
+        if src in ids and tgt in ids and ids[src] in chosen
+    ][:limit]
     return (
         [folder.image(a) for a, _, _ in pairs],
         [folder.image(b) for _, b, _ in pairs],
@@ -124,16 +133,23 @@ def score(pred: list, true: list) -> dict:
 
 
 def evaluate_paired(model: Path, folder: StyleFolder, targets: list[str]) -> dict:
-    """Per target style: the model's scores and the identity baseline's, on test glyphs."""
+    """Per target style: the model's scores and the identity baseline's, on test glyphs, and
+    the model's on as many training glyphs (`train split`: the gap is what it memorised).
+
+    A third baseline, `blank`, draws nothing (an all-white image): SSIM compares 11 x 11
+    windows, and most windows of a glyph are background, so a blank page already scores
+    what it scores; a model's SSIM means little until it clears that."""
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     table = {}
     for target in targets:
         sources, truths, _ = test_pairs(folder, SOURCE, target)
-        translated = pipe(sources, to=target).tensors
+        seen, seen_truths, _ = test_pairs(folder, SOURCE, target, "train", len(sources))
         table[target] = {
             "n": len(sources),
-            "model": score(translated, truths),
+            "model": score(pipe(sources, to=target).tensors, truths),
             "identity": score(sources, truths),
+            "blank": score([torch.full_like(t, 255) for t in truths], truths),
+            "train split": score(pipe(seen, to=target).tensors, seen_truths),
         }
     return table
 
@@ -157,6 +173,9 @@ def subset(root: Path, styles: list[str], out: Path) -> Path:
 
 def part_paired(args: argparse.Namespace, root: Path, folder: StyleFolder) -> None:
     targets = [s for s in folder.style_names if s != SOURCE]
+    if args.chars != EVAL_CHARS:
+        built = args.out / f"fonts-cjk-64-{args.chars}"
+        root, _ = build_dataset("fonts-cjk", built, size=64, limit=args.chars)
     model = train(root, args.preset, args.overrides, args.minutes, args.out, "paired", args.kimg)
     report = evaluate_paired(model, folder, targets)
     emit("paired", report)
@@ -164,7 +183,8 @@ def part_paired(args: argparse.Namespace, root: Path, folder: StyleFolder) -> No
     first = test_pairs(folder, SOURCE, targets[0])[0][0]
     emit("diversity", {t: seed_diversity(pipe, first, t) for t in targets})
     if args.baseline:
-        baseline = train(root, args.baseline, [], args.minutes, args.out, "baseline", args.kimg)
+        common = [args.threads_override]
+        baseline = train(root, args.baseline, common, args.minutes, args.out, "baseline", args.kimg)
         emit("baseline", {"preset": args.baseline, **evaluate_paired(baseline, folder, targets)})
     if "ablation" in args.parts:
         overrides = [*args.overrides, *ABLATION]
@@ -228,23 +248,32 @@ def main() -> None:
     parser.add_argument(
         "--set", dest="overrides", nargs="*", default=[], help="key=value overrides, all parts"
     )
+    parser.add_argument(
+        "--chars", type=int, default=EVAL_CHARS, help="characters the paired parts train on"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=CORES, help="1 to run two benchmarks side by side"
+    )
     parser.add_argument("--out", type=Path, default=Path("/tmp/transfer_quality"))
     args = parser.parse_args()
     args.parts = args.parts.split(",")
-    threads = CORES
+    threads = args.threads
     torch.set_num_threads(threads)
+    args.threads_override = f"train.threads={threads}"  # trainers set their own thread count
     print(
-        f"machine: {platform.machine()}, {threads} cores, torch {torch.__version__}; "
+        f"machine: {platform.machine()}, {CORES} cores, {threads} threads, "
+        f"torch {torch.__version__}; "
         f"preset {args.preset} (generator {load_run_config(args.preset).model.generator}); "
         f"overrides {args.overrides}; "
         f"date {time.strftime('%Y-%m-%d')}",
         flush=True,
     )
+    args.overrides.append(args.threads_override)
     if args.baseline:
         generator = load_run_config(args.baseline).model.generator
         print(f"baseline preset {args.baseline} (generator {generator})", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    root, _ = build_dataset("fonts-cjk", args.out / "fonts-cjk-64", size=64)
+    root, _ = build_dataset("fonts-cjk", args.out / "fonts-cjk-64", size=64, limit=EVAL_CHARS)
     folder = StyleFolder.open(root, load_run_config(args.preset).data)
     if "paired" in args.parts:
         part_paired(args, root, folder)
