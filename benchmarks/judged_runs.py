@@ -2,10 +2,9 @@
 it goes (style accuracy per style and within-style diversity), so that recipes are compared
 at equal images seen.
 
-Diversity is reported three ways. Pixel distance counts blur and grey background as variety,
-so a generator that draws one composition per style with noisy strokes scores above the data;
-layout distance (pixels average-pooled to 8x8) compares only where the ink is; MobileNetV2
-feature distance compares what the images depict."""
+Diversity is reported twice. Pixel distance counts blur and grey background as variety, so a
+generator that draws one composition per style with noisy strokes scores above the data;
+MobileNetV2 feature distance compares what the images depict and sees that collapse."""
 
 from __future__ import annotations
 
@@ -19,11 +18,7 @@ import torch
 
 from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
-from polystyle.metrics.diversity import (
-    mean_pairwise_distance,
-    mean_pairwise_feature_distance,
-    mean_pairwise_layout_distance,
-)
+from polystyle.metrics.diversity import mean_pairwise_distance, mean_pairwise_feature_distance
 from polystyle.metrics.style_accuracy import JudgedClassifier, per_style_accuracy
 from polystyle.models import one_hot
 from polystyle.nn.mobilenet_v2 import features
@@ -50,7 +45,6 @@ class Judged(NamedTuple):
     weakest_style: str
     diversity_ratio: float  # within-style pixel diversity, generated / real
     feature_diversity_ratio: float  # within-style MobileNetV2 feature diversity, generated / real
-    layout_diversity_ratio: float  # within-style 8x8-pooled pixel diversity, generated / real
 
 
 class StyleDiversity(NamedTuple):
@@ -58,17 +52,14 @@ class StyleDiversity(NamedTuple):
 
     pixel: float
     feature: float
-    layout: float
 
 
 def style_diversities(images_by_style: dict[str, torch.Tensor]) -> dict[str, StyleDiversity]:
-    """Per style: mean pairwise pixel, MobileNetV2 feature and layout distance of its uint8
-    images."""
+    """Per style: mean pairwise pixel and MobileNetV2 feature distance of its uint8 images."""
     return {
         name: StyleDiversity(
             mean_pairwise_distance(images[:DIVERSITY_IMAGES]),
             mean_pairwise_feature_distance(features(images[:DIVERSITY_IMAGES])),
-            mean_pairwise_layout_distance(images[:DIVERSITY_IMAGES]),
         )
         for name, images in images_by_style.items()
     }
@@ -81,7 +72,6 @@ def within_style_diversity(images: torch.Tensor, labels: torch.Tensor) -> StyleD
     return StyleDiversity(
         sum(d.pixel for d in per_style.values()) / count,
         sum(d.feature for d in per_style.values()) / count,
-        sum(d.layout for d in per_style.values()) / count,
     )
 
 
@@ -110,7 +100,6 @@ def judged(
         min(accuracy, key=accuracy.__getitem__),
         diversity.pixel / real.pixel,
         diversity.feature / real.feature,
-        diversity.layout / real.layout,
     )
 
 

@@ -4,9 +4,8 @@ The judge is metrics.style_accuracy's classifier (trained on the real train spli
 accuracy on the real test split is printed as the upper reference). Baselines in the same
 run: the same architecture and config, untrained (chance level for the judge), and the real
 data's own within-style diversity, as mean pairwise pixel distance and as MobileNetV2 feature
-distance and as layout distance (pixels average-pooled to 8x8). Pixels count blur and grey
-background as variety; features and layouts see a generator that draws one composition per
-style.
+distance (pixels count blur and grey background as variety; features see a generator that
+draws one composition per style).
 
 Run: .venv/bin/python benchmarks/quality.py MODEL_DIR DATA_DIR [--per-style 128]
      [--truncation 1.0] [--judge-epochs 20]
@@ -79,28 +78,24 @@ def main() -> None:
     print(f"training: {pipe.meta.get('training', {})}\n")
     print(
         "| style | judge on real test | trained model | untrained baseline "
-        "| diversity generated | diversity real | ratio | feature diversity ratio "
-        "| layout diversity ratio |"
+        "| diversity generated | diversity real | ratio | feature diversity ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for n in names:
         print(
             f"| {n} | {judge.real_test_accuracy[n]:.3f} | {acc[n]:.3f} | {acc0[n]:.3f} "
             f"| {div[n].pixel:.3f} | {real_div[n].pixel:.3f} "
             f"| {div[n].pixel / real_div[n].pixel:.2f} "
-            f"| {div[n].feature / real_div[n].feature:.2f} "
-            f"| {div[n].layout / real_div[n].layout:.2f} |"
+            f"| {div[n].feature / real_div[n].feature:.2f} |"
         )
     mean = lambda values: sum(values) / len(values)  # noqa: E731
     pixel = mean([d.pixel for d in div.values()])
     real_pixel = mean([d.pixel for d in real_div.values()])
     feature = mean([d.feature for d in div.values()]) / mean([d.feature for d in real_div.values()])
-    layout = mean([d.layout for d in div.values()]) / mean([d.layout for d in real_div.values()])
     print(
         f"| **mean** | {mean(list(judge.real_test_accuracy.values())):.3f} "
         f"| {mean(list(acc.values())):.3f} | {mean(list(acc0.values())):.3f} "
-        f"| {pixel:.3f} | {real_pixel:.3f} | {pixel / real_pixel:.2f} | {feature:.2f} "
-        f"| {layout:.2f} |"
+        f"| {pixel:.3f} | {real_pixel:.3f} | {pixel / real_pixel:.2f} | {feature:.2f} |"
     )
 
 

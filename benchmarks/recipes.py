@@ -4,11 +4,10 @@ A recipe is `NAME:key=value;key=value` (`--set` overrides of `--preset`, default
 `NAME:` alone is the preset as it is); fonts-cjk is built at the preset's image size. For
 each, every `--every` kimg and at each `--truncation`, this prints the style judge's accuracy
 on 64 images per style from the EMA generator (mean, weakest style) and the within-style
-diversity ratios to the real data's (pixel, MobileNetV2 feature and 8x8-pooled layout
-distance; the last two see a collapse of composition the first misses), then the recipe's
-training throughput (median of timed blocks), so quality per kimg can be traded against
-images per second. Recipes run one after another; to use both cores on two recipes, start two
-processes with `--threads 1`.
+diversity ratios to the real data's (pixel and MobileNetV2 feature distance; the second sees
+a collapse of composition the first misses), then the recipe's training throughput (median of
+timed blocks), so quality per kimg can be traded against images per second. Recipes run one
+after another; to use both cores on two recipes, start two processes with `--threads 1`.
 
 Run: .venv/bin/python benchmarks/recipes.py --recipe NAME:OVERRIDES [--recipe ...]
      [--preset cpu-64] [--kimg 18] [--every 6] [--truncation 1,0.7] [--threads N] [--grids DIR]
@@ -70,9 +69,9 @@ def main() -> None:
     )
     print(
         "| recipe | kimg | steps | truncation | style acc. mean | weakest style "
-        "| pixel diversity ratio | feature diversity ratio | layout diversity ratio |"
+        "| pixel diversity ratio | feature diversity ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     speeds = {}
     for name, recipe in args.recipe:
         overrides = [*recipe, *QUIET, f"train.threads={args.threads}"]
@@ -82,7 +81,7 @@ def main() -> None:
             print(
                 f"| {name} | {j.kimg:.1f} | {j.step} | {j.truncation:g} | {j.mean:.3f} "
                 f"| {j.weakest:.2f} ({j.weakest_style}) | {j.diversity_ratio:.2f} "
-                f"| {j.feature_diversity_ratio:.2f} | {j.layout_diversity_ratio:.2f} |",
+                f"| {j.feature_diversity_ratio:.2f} |",
                 flush=True,
             )
         with tempfile.TemporaryDirectory() as work:

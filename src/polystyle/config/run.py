@@ -42,11 +42,6 @@ class LossSection:
     style_class_weight: float = 1.0  # AC-GAN style classification on D's features; 0 = off
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
-    # Energy distance between G's and real images of each style, pooled to layout_size x
-    # layout_size: matches the spread of ink layouts (against composition collapse); 0 = off.
-    layout_weight: float = 0.0
-    layout_size: int = 8
-    layout_reals: int = 4  # real images drawn per generated one for that distance
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
     # count as fakes of that style, so D's heads tell styles apart, not only real from fake.
     mismatch_weight: float = 0.0  # 0 = off
@@ -75,7 +70,6 @@ class LossSection:
             self.gp_weight,
             self.style_class_weight,
             self.diversity_weight,
-            self.layout_weight,
             self.mismatch_weight,
             self.style_reconstruction_weight,
             self.adversarial_weight,
@@ -87,16 +81,11 @@ class LossSection:
         if min(weights) < 0 or self.r1_interval < 1 or self.encoder_interval < 1:
             raise ConfigError(
                 "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.diversity_weight, "
-                "loss.layout_weight, loss.mismatch_weight, "
+                "loss.mismatch_weight, "
                 "loss.style_reconstruction_weight, loss.adversarial_weight, loss.l1_weight, "
                 "loss.perceptual_weight, loss.ssim_weight, "
                 "loss.cycle_weight must be >= 0 and loss.r1_interval, "
                 "loss.encoder_interval >= 1"
-            )
-        if self.layout_size < 1 or self.layout_reals < 1:
-            raise ConfigError(
-                f"loss.layout_size={self.layout_size}, loss.layout_reals={self.layout_reals}; "
-                "both must be >= 1 (e.g. 8 and 4)"
             )
         if self.diversity_pool < 1:
             raise ConfigError(

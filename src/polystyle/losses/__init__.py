@@ -1,18 +1,12 @@
 """Adversarial losses (registry LOSSES) and regularisers."""
 
 from polystyle.losses.adversarial import AdversarialLoss, get_loss
-from polystyle.losses.regularizers import (
-    gradient_penalty,
-    layout_energy_distance,
-    mode_seeking_loss,
-    r1_penalty,
-)
+from polystyle.losses.regularizers import gradient_penalty, mode_seeking_loss, r1_penalty
 
 __all__ = [
     "AdversarialLoss",
     "get_loss",
     "gradient_penalty",
-    "layout_energy_distance",
     "mode_seeking_loss",
     "r1_penalty",
 ]

@@ -50,37 +50,3 @@ def mode_seeking_loss(
     image_gap = (images_a - images_b).abs().flatten(1).mean(dim=1)
     latent_gap = (z_a - z_b).abs().mean(dim=1)
     return (1.0 / (image_gap / latent_gap + 1e-5)).mean()
-
-
-def layout_energy_distance(
-    fake: torch.Tensor,
-    fake_labels: torch.Tensor,
-    real: torch.Tensor,
-    real_labels: torch.Tensor,
-    size: int = 8,
-) -> torch.Tensor:
-    """Energy distance (Székely) between fakes and reals of the same style, on images
-    average-pooled to `size` x `size` (the ink layout, not the strokes).
-
-    2 E|F - R| - E|F - F'| - E|R - R'| is zero exactly when the two layout distributions
-    match, so unlike the mode-seeking term it has the data as its optimum: it pulls G's
-    layouts toward real ones and pushes G's samples of one style apart only as far as the
-    real images of that style are apart. Pairs are taken within a style; F' != F, R' != R.
-    """
-    f = F.adaptive_avg_pool2d(fake.float(), size).flatten(1)
-    r = F.adaptive_avg_pool2d(real.float(), size).flatten(1)
-
-    def mean_distance(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        gaps = (a[:, None] - b[None]).square().sum(dim=2).add(1e-8).sqrt()
-        return (gaps * mask).sum() / mask.sum().clamp(min=1)
-
-    same_fr = (fake_labels[:, None] == real_labels[None]).float()
-    off_diagonal = 1 - torch.eye(len(f), device=f.device)
-    same_ff = (fake_labels[:, None] == fake_labels[None]).float() * off_diagonal
-    same_rr = (real_labels[:, None] == real_labels[None]).float()
-    same_rr = same_rr * (1 - torch.eye(len(r), device=r.device))
-    return (
-        2 * mean_distance(f, r, same_fr)
-        - mean_distance(f, f, same_ff)
-        - (mean_distance(r, r, same_rr))
-    )

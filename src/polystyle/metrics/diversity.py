@@ -19,16 +19,6 @@ def mean_pairwise_distance(images: torch.Tensor, max_images: int = 256) -> float
     return float(distances.sum() / count)
 
 
-def mean_pairwise_layout_distance(
-    images: torch.Tensor, size: int = 8, max_images: int = 256
-) -> float:
-    """`mean_pairwise_distance` of the images average-pooled to `size` x `size`: how far apart
-    their ink layouts are. Stroke jitter and grey haze on one shared composition, which pixel
-    distance counts as variety, average out here; a different composition does not."""
-    pooled = torch.nn.functional.adaptive_avg_pool2d(images[:max_images].float(), size)
-    return mean_pairwise_distance(pooled, max_images)
-
-
 def nearest_neighbour_distance(
     queries: torch.Tensor, references: torch.Tensor, batch: int = 256
 ) -> dict[str, float]:

@@ -23,13 +23,7 @@ from polystyle.augment import build_augment
 from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
 from polystyle.devices import autocast_dtype, pick_device
-from polystyle.losses import (
-    get_loss,
-    gradient_penalty,
-    layout_energy_distance,
-    mode_seeking_loss,
-    r1_penalty,
-)
+from polystyle.losses import get_loss, gradient_penalty, mode_seeking_loss, r1_penalty
 from polystyle.models import Discriminator, DiscriminatorConfig, build_generator, one_hot
 from polystyle.models.encoder import StyleEncoder, StyleEncoderConfig
 from polystyle.models.folder import save_model_folder
@@ -173,11 +167,8 @@ class Trainer:
         """
         batch = self.config.train.batch
         group = minibatch_group_size(self.D.config.mbstd_group, batch)
-        return self._images_of(self._draw_styles(batch // group).repeat(group))
-
-    def _images_of(self, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One real image of each label's style, drawn uniformly (seeded)."""
-        offsets = (torch.rand(len(labels), generator=self.rng) * self.style_counts[labels]).long()
+        labels = self._draw_styles(batch // group).repeat(group)
+        offsets = (torch.rand(batch, generator=self.rng) * self.style_counts[labels]).long()
         index = (self.style_starts[labels] + offsets).to(self.device)
         return to_float(self.images[index]), self.labels[index]
 
@@ -284,15 +275,6 @@ class Trainer:
             g_total = g_total + cls_weight * g_cls
         if cfg.loss.diversity_weight > 0:
             g_total = g_total + cfg.loss.diversity_weight * g_ms
-        g_layout = torch.tensor(math.nan)
-        if cfg.loss.layout_weight > 0:
-            layout_reals, layout_labels = self._images_of(
-                labels.cpu().repeat(cfg.loss.layout_reals)
-            )
-            g_layout = layout_energy_distance(
-                fake, labels, layout_reals, layout_labels, cfg.loss.layout_size
-            )
-            g_total = g_total + cfg.loss.layout_weight * g_layout
         e_losses = self._encoder_losses(fake, styles, real, real_labels)
         if e_losses is not None:
             weight = cfg.loss.style_reconstruction_weight * cfg.loss.encoder_interval
@@ -310,7 +292,6 @@ class Trainer:
             "d_mismatch": float(d_mismatch.detach()),
             "g_style_ce": float(g_cls.detach()),
             "g_mode_seeking": float(g_ms.detach()),
-            "g_layout": float(g_layout.detach()),
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
