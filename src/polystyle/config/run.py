@@ -42,9 +42,6 @@ class LossSection:
     style_class_weight: float = 1.0  # AC-GAN style classification on D's features; 0 = off
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
-    # InfoGAN-style latent regression: D's latent head must read the first
-    # model.discriminator.latent_dims dims of z back from G's (augmented) images; 0 = off.
-    info_weight: float = 0.0
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
     # count as fakes of that style, so D's heads tell styles apart, not only real from fake.
     mismatch_weight: float = 0.0  # 0 = off

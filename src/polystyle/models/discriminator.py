@@ -28,7 +28,6 @@ class DiscriminatorConfig(ImageSpec):
     head: Literal["multi", "projection"] = "multi"
     spectral_norm: bool = False
     mbstd_group: int = 4
-    latent_dims: int = 0  # a head regressing the first N dims of G's z (loss.info_weight)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -80,7 +79,6 @@ class Discriminator(nn.Module):
         # Auxiliary style classifier (AC-GAN): trained on real styles, it gives G a direct
         # gradient toward the requested style; used when loss.style_class_weight > 0.
         self.style_head = EqualLinear(c4, config.num_styles)
-        self.latent_head = EqualLinear(c4, config.latent_dims) if config.latent_dims else None
         if config.spectral_norm:
             for module in self.modules():
                 if isinstance(module, (EqualConv2d, EqualLinear)):
@@ -102,14 +100,6 @@ class Discriminator(nn.Module):
         """(real/fake logit for the claimed style, style-classifier logits)."""
         h = self.features(images)
         return self.claim_logits(h, labels), self.style_head(h)
-
-    def latent(self, features: torch.Tensor) -> torch.Tensor:
-        """The first `latent_dims` dims of the z that drew the image, read from `features`."""
-        if self.latent_head is None:
-            raise ValueError(
-                "this discriminator has no latent head (model.discriminator.latent_dims)"
-            )
-        return self.latent_head(features)
 
     def claim_logits(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The real/fake logit of `features` (from `features`) as images of `labels`: one

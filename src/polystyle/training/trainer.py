@@ -232,13 +232,9 @@ class Trainer:
             self.D.claim_logits(real_features, labels),
             self.D.style_head(real_features),
         )
-        fake_features = self.D.features(fake_aug)
-        d_fake = self.D.claim_logits(fake_features, labels)
+        d_fake = self.D(fake_aug, labels)
         d_loss = self.loss.d_loss(d_real, d_fake)
         d_total = d_loss
-        d_info = self._info_loss(fake_features, z)
-        if cfg.loss.info_weight > 0:
-            d_total = d_total + cfg.loss.info_weight * d_info
         d_mismatch = torch.tensor(math.nan)
         if cfg.loss.mismatch_weight > 0 and self.num_styles > 1:
             d_mismatch = self.loss.d_fake_loss(
@@ -262,11 +258,7 @@ class Trainer:
         styles = one_hot(labels, self.num_styles)
         z = self._z()
         fake = self.G(z, styles)
-        g_features = self.D.features(self._aug(fake))
-        g_logit, g_cls_logits = (
-            self.D.claim_logits(g_features, labels),
-            self.D.style_head(g_features),
-        )
+        g_logit, g_cls_logits = self.D.judge(self._aug(fake), labels)
         g_loss = self.loss.g_loss(g_logit)
         g_cls_each = F.cross_entropy(g_cls_logits, labels, reduction="none")
         g_cls = g_cls_each.mean()
@@ -283,9 +275,6 @@ class Trainer:
             g_total = g_total + cls_weight * g_cls
         if cfg.loss.diversity_weight > 0:
             g_total = g_total + cfg.loss.diversity_weight * g_ms
-        g_info = self._info_loss(g_features, z)
-        if cfg.loss.info_weight > 0:
-            g_total = g_total + cfg.loss.info_weight * g_info
         e_losses = self._encoder_losses(fake, styles, real, real_labels)
         if e_losses is not None:
             weight = cfg.loss.style_reconstruction_weight * cfg.loss.encoder_interval
@@ -303,19 +292,9 @@ class Trainer:
             "d_mismatch": float(d_mismatch.detach()),
             "g_style_ce": float(g_cls.detach()),
             "g_mode_seeking": float(g_ms.detach()),
-            "d_info": float(d_info.detach()),
-            "g_info": float(g_info.detach()),
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
-
-    def _info_loss(self, features: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        """Mean squared error of D's latent head reading z's first dims back (NaN without
-        the head)."""
-        if self.D.latent_head is None:
-            return torch.tensor(math.nan)
-        latent = self.D.latent(features).float()
-        return F.mse_loss(latent, z[:, : latent.shape[1]].float())
 
     def _other_styles(self, labels: torch.Tensor) -> torch.Tensor:
         """For each label, another style drawn uniformly from the rest (seeded)."""
