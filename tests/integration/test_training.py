@@ -256,19 +256,3 @@ def test_bad_style_sampling_names_the_choices() -> None:
         ConfigError, match=re.escape("train.style_sampling='easy'; use uniform or hard")
     ):
         load_run_config("cpu-32", ["train.style_sampling=easy"])
-
-
-def test_twin_classifier_learns_to_name_the_styles_of_generated_images(
-    toy_data: Path, tmp_path: Path
-) -> None:
-    config = tiny("model.discriminator.twin_classifier=true")
-    trainer = Trainer(
-        config, StyleFolder.open(toy_data, config.data), tmp_path, stream=io.StringIO()
-    )
-    trainer.fit(max_steps=150)
-    labels = torch.arange(64) % 2
-    z = torch.randn(64, trainer.z_dim, generator=torch.Generator().manual_seed(1))
-    with torch.no_grad():
-        fake = trainer.G(z, torch.nn.functional.one_hot(labels, 2).float())
-        named = trainer.D.twin_head(trainer.D.features(fake)).argmax(1)
-    assert float((named == labels).float().mean()) > 0.8

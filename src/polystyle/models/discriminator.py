@@ -28,10 +28,6 @@ class DiscriminatorConfig(ImageSpec):
     head: Literal["multi", "projection"] = "multi"
     spectral_norm: bool = False
     mbstd_group: int = 4
-    # TAC-GAN (Gong et al. 2019): a twin classifier that names the styles of G's images; G
-    # minimises the real classifier's loss minus the twin's, which cancels AC-GAN's pull of
-    # each style toward its most classifiable prototype. Used when loss.style_class_weight > 0.
-    twin_classifier: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -83,8 +79,6 @@ class Discriminator(nn.Module):
         # Auxiliary style classifier (AC-GAN): trained on real styles, it gives G a direct
         # gradient toward the requested style; used when loss.style_class_weight > 0.
         self.style_head = EqualLinear(c4, config.num_styles)
-        if config.twin_classifier:
-            self.twin_head = EqualLinear(c4, config.num_styles)
         if config.spectral_norm:
             for module in self.modules():
                 if isinstance(module, (EqualConv2d, EqualLinear)):

@@ -232,8 +232,7 @@ class Trainer:
             self.D.claim_logits(real_features, labels),
             self.D.style_head(real_features),
         )
-        fake_features = self.D.features(fake_aug)
-        d_fake = self.D.claim_logits(fake_features, labels)
+        d_fake = self.D(fake_aug, labels)
         d_loss = self.loss.d_loss(d_real, d_fake)
         d_total = d_loss
         d_mismatch = torch.tensor(math.nan)
@@ -244,13 +243,8 @@ class Trainer:
             d_total = d_total + cfg.loss.mismatch_weight * d_mismatch
         cls_weight = cfg.loss.style_class_weight
         d_cls = F.cross_entropy(real_cls, labels)
-        twin = cls_weight > 0 and self.D.config.twin_classifier
         if cls_weight > 0:
             d_total = d_total + cls_weight * d_cls
-        if twin:
-            d_total = d_total + cls_weight * F.cross_entropy(
-                self.D.twin_head(fake_features), labels
-            )
         if self.loss.needs_gradient_penalty:
             gp = gradient_penalty(self.D, real_aug, fake_aug, labels, self.rng)
             d_total = d_total + cfg.loss.gp_weight * gp
@@ -264,10 +258,9 @@ class Trainer:
         styles = one_hot(labels, self.num_styles)
         z = self._z()
         fake = self.G(z, styles)
-        g_features = self.D.features(self._aug(fake))
-        g_logit = self.D.claim_logits(g_features, labels)
+        g_logit, g_cls_logits = self.D.judge(self._aug(fake), labels)
         g_loss = self.loss.g_loss(g_logit)
-        g_cls_each = F.cross_entropy(self.D.style_head(g_features), labels, reduction="none")
+        g_cls_each = F.cross_entropy(g_cls_logits, labels, reduction="none")
         g_cls = g_cls_each.mean()
         self._track_style_losses(g_cls_each, labels)
         g_ms = mode_seeking_loss(
@@ -280,8 +273,6 @@ class Trainer:
         g_total = g_loss
         if cls_weight > 0:
             g_total = g_total + cls_weight * g_cls
-        if twin:
-            g_total = g_total - cls_weight * F.cross_entropy(self.D.twin_head(g_features), labels)
         if cfg.loss.diversity_weight > 0:
             g_total = g_total + cfg.loss.diversity_weight * g_ms
         e_losses = self._encoder_losses(fake, styles, real, real_labels)
