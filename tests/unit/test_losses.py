@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from polystyle.losses import get_loss, gradient_penalty, r1_penalty
+from polystyle.losses import get_loss, gradient_penalty, r1_penalty, style_margin_loss
 from polystyle.losses.translation import ssim_loss
 from polystyle.metrics.paired import ssim
 from polystyle.registry import LOSSES
@@ -111,3 +111,14 @@ def test_ssim_loss_is_one_minus_the_metric_and_descends_to_the_target() -> None:
         ssim_loss(image, target).backward()
         optimizer.step()
     assert ssim_loss(image.detach(), target) < 0.5 * ssim_loss(noisy, target)
+
+
+def test_style_margin_loss_stops_pushing_once_the_style_is_named_with_margin() -> None:
+    logits = torch.tensor([[4.0, 1.0, 0.0], [1.0, 1.5, 0.0]], requires_grad=True)
+    labels = torch.tensor([0, 0])
+    loss = style_margin_loss(logits, labels, margin=2.0)
+    assert loss.tolist() == pytest.approx([0.0, 2.5])
+    loss.sum().backward()
+    assert logits.grad is not None
+    assert logits.grad[0].abs().sum() == 0
+    assert logits.grad[1].tolist() == pytest.approx([-1.0, 1.0, 0.0])

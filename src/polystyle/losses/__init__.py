@@ -1,7 +1,12 @@
 """Adversarial losses (registry LOSSES) and regularisers."""
 
 from polystyle.losses.adversarial import AdversarialLoss, get_loss
-from polystyle.losses.regularizers import gradient_penalty, mode_seeking_loss, r1_penalty
+from polystyle.losses.regularizers import (
+    gradient_penalty,
+    mode_seeking_loss,
+    r1_penalty,
+    style_margin_loss,
+)
 
 __all__ = [
     "AdversarialLoss",
@@ -9,4 +14,5 @@ __all__ = [
     "gradient_penalty",
     "mode_seeking_loss",
     "r1_penalty",
+    "style_margin_loss",
 ]

@@ -50,3 +50,16 @@ def mode_seeking_loss(
     image_gap = (images_a - images_b).abs().flatten(1).mean(dim=1)
     latent_gap = (z_a - z_b).abs().mean(dim=1)
     return (1.0 / (image_gap / latent_gap + 1e-5)).mean()
+
+
+def style_margin_loss(logits: torch.Tensor, labels: torch.Tensor, margin: float) -> torch.Tensor:
+    """Multi-class hinge (Crammer and Singer 2001) per sample: max(0, margin - (true logit -
+    best other logit)).
+
+    Cross-entropy keeps rewarding G for ever more typical images of a style, the AC-GAN bias
+    toward one prototype per class; the hinge stops pushing once the style is named with
+    `margin` to spare, so the adversarial loss alone shapes what the image looks like.
+    """
+    true = logits.gather(1, labels[:, None]).squeeze(1)
+    others = logits.scatter(1, labels[:, None], float("-inf")).amax(dim=1)
+    return F.relu(margin - (true - others))

@@ -23,7 +23,13 @@ from polystyle.augment import build_augment
 from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
 from polystyle.devices import autocast_dtype, pick_device
-from polystyle.losses import get_loss, gradient_penalty, mode_seeking_loss, r1_penalty
+from polystyle.losses import (
+    get_loss,
+    gradient_penalty,
+    mode_seeking_loss,
+    r1_penalty,
+    style_margin_loss,
+)
 from polystyle.models import Discriminator, DiscriminatorConfig, build_generator, one_hot
 from polystyle.models.encoder import StyleEncoder, StyleEncoderConfig
 from polystyle.models.folder import save_model_folder
@@ -261,8 +267,11 @@ class Trainer:
         g_logit, g_cls_logits = self.D.judge(self._aug(fake), labels)
         g_loss = self.loss.g_loss(g_logit)
         g_cls_each = F.cross_entropy(g_cls_logits, labels, reduction="none")
-        g_cls = g_cls_each.mean()
         self._track_style_losses(g_cls_each, labels)
+        g_ce = g_cls_each.mean()
+        g_cls = g_ce
+        if cfg.loss.style_class_margin > 0:
+            g_cls = style_margin_loss(g_cls_logits, labels, cfg.loss.style_class_margin).mean()
         g_ms = mode_seeking_loss(
             fake[:half],
             fake[half : 2 * half],
@@ -290,7 +299,7 @@ class Trainer:
         return {
             **self._adversarial_record(d_loss, d_ok, g_loss, g_ok, d_real, d_fake, r1, d_cls),
             "d_mismatch": float(d_mismatch.detach()),
-            "g_style_ce": float(g_cls.detach()),
+            "g_style_ce": float(g_ce.detach()),
             "g_mode_seeking": float(g_ms.detach()),
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
