@@ -256,3 +256,23 @@ def test_bad_style_sampling_names_the_choices() -> None:
         ConfigError, match=re.escape("train.style_sampling='easy'; use uniform or hard")
     ):
         load_run_config("cpu-32", ["train.style_sampling=easy"])
+
+
+def test_style_class_margin_replaces_the_style_cross_entropy_for_g(
+    toy_data: Path, tmp_path: Path
+) -> None:
+    weights = {}
+    for margin in (0, 2):
+        config = tiny(f"loss.style_class_margin={margin}")
+        trainer = Trainer(
+            config,
+            StyleFolder.open(toy_data, config.data),
+            tmp_path / f"{margin}",
+            stream=io.StringIO(),
+        )
+        trainer.fit(max_steps=3)
+        weights[margin] = torch.cat([p.detach().flatten() for p in trainer.G.parameters()])
+        assert torch.isfinite(weights[margin]).all()
+    assert not torch.equal(weights[0], weights[2])
+    with pytest.raises(ConfigError, match="style_class_margin"):
+        tiny("loss.style_class_margin=-1").loss.validate()
