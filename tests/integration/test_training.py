@@ -30,6 +30,16 @@ def tiny(*extra: str):
     return load_run_config("cpu-32", [*TINY_TRAIN, *extra])
 
 
+def trained(toy_data: Path, run_dir: Path, steps: int, *extra: str) -> Trainer:
+    """A tiny trainer on the toy set after `steps` steps."""
+    config = tiny(*extra)
+    trainer = Trainer(
+        config, StyleFolder.open(toy_data, config.data), run_dir, stream=io.StringIO()
+    )
+    trainer.fit(max_steps=steps)
+    return trainer
+
+
 def all_state(run_dir: Path) -> dict[str, torch.Tensor]:
     name = latest_checkpoint(run_dir / "checkpoints")
     return load_file(str(run_dir / "checkpoints" / f"{name}.safetensors"))
@@ -219,14 +229,7 @@ def test_matching_aware_d_rejects_real_images_under_the_wrong_style(
 ) -> None:
     gaps = {}
     for weight in (0, 1):
-        config = load_run_config("cpu-32", [*TINY_TRAIN, f"loss.mismatch_weight={weight}"])
-        trainer = Trainer(
-            config,
-            StyleFolder.open(toy_data, config.data),
-            tmp_path / f"{weight}",
-            stream=io.StringIO(),
-        )
-        trainer.fit(max_steps=150)
+        trainer = trained(toy_data, tmp_path / f"{weight}", 150, f"loss.mismatch_weight={weight}")
         gaps[weight] = _real_style_gap(trainer)
     assert gaps[1] > 1.0 and gaps[1] > gaps[0] + 0.3, gaps
 
@@ -263,14 +266,7 @@ def test_style_class_margin_replaces_the_style_cross_entropy_for_g(
 ) -> None:
     weights = {}
     for margin in (0, 2):
-        config = tiny(f"loss.style_class_margin={margin}")
-        trainer = Trainer(
-            config,
-            StyleFolder.open(toy_data, config.data),
-            tmp_path / f"{margin}",
-            stream=io.StringIO(),
-        )
-        trainer.fit(max_steps=3)
+        trainer = trained(toy_data, tmp_path / f"{margin}", 3, f"loss.style_class_margin={margin}")
         weights[margin] = torch.cat([p.detach().flatten() for p in trainer.G.parameters()])
         assert torch.isfinite(weights[margin]).all()
     assert not torch.equal(weights[0], weights[2])
