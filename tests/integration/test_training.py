@@ -272,21 +272,3 @@ def test_style_class_margin_replaces_the_style_cross_entropy_for_g(
     assert not torch.equal(weights[0], weights[2])
     with pytest.raises(ConfigError, match="style_class_margin"):
         tiny("loss.style_class_margin=-1").loss.validate()
-
-
-def test_style_class_delay_keeps_g_style_loss_out_until_the_delay(
-    toy_data: Path, tmp_path: Path
-) -> None:
-    def g_weights(*extra: str) -> torch.Tensor:
-        trainer = trained(toy_data, tmp_path / "-".join(extra), 3, *extra)
-        return torch.cat([p.detach().flatten() for p in trainer.G.parameters()])
-
-    # While delayed, G's style loss is out of G's update, so its form cannot matter.
-    delayed = [
-        g_weights("loss.style_class_delay_kimg=1000", f"loss.style_class_margin={m}")
-        for m in (0, 2)
-    ]
-    assert torch.equal(delayed[0], delayed[1])
-    assert not torch.equal(delayed[0], g_weights("loss.style_class_delay_kimg=0"))
-    with pytest.raises(ConfigError, match="style_class_delay_kimg"):
-        tiny("loss.style_class_delay_kimg=-1").loss.validate()

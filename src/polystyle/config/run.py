@@ -43,9 +43,6 @@ class LossSection:
     # > 0: G's style loss is a multi-class hinge with this logit margin instead of
     # cross-entropy, so G is not pushed past "named with margin" toward one prototype.
     style_class_margin: float = 0.0
-    # G's style loss starts after this many kimg (D's style head trains from the start), so
-    # z can claim the composition before the class loss pulls each style to one prototype.
-    style_class_delay_kimg: float = 0.0
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
@@ -76,7 +73,6 @@ class LossSection:
             self.gp_weight,
             self.style_class_weight,
             self.style_class_margin,
-            self.style_class_delay_kimg,
             self.diversity_weight,
             self.mismatch_weight,
             self.style_reconstruction_weight,
@@ -89,7 +85,7 @@ class LossSection:
         if min(weights) < 0 or self.r1_interval < 1 or self.encoder_interval < 1:
             raise ConfigError(
                 "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.style_class_margin, "
-                "loss.style_class_delay_kimg, loss.diversity_weight, "
+                "loss.diversity_weight, "
                 "loss.mismatch_weight, "
                 "loss.style_reconstruction_weight, loss.adversarial_weight, loss.l1_weight, "
                 "loss.perceptual_weight, loss.ssim_weight, "

@@ -280,7 +280,7 @@ class Trainer:
             cfg.loss.diversity_pool,
         )
         g_total = g_loss
-        if cls_weight > 0 and self.state.kimg >= cfg.loss.style_class_delay_kimg:
+        if cls_weight > 0:
             g_total = g_total + cls_weight * g_cls
         if cfg.loss.diversity_weight > 0:
             g_total = g_total + cfg.loss.diversity_weight * g_ms
