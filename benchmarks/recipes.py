@@ -8,6 +8,7 @@ diversity ratios to the real data's (pixel and MobileNetV2 feature distance; the
 a collapse of composition the first misses), then the recipe's training throughput (median of
 timed blocks), so quality per kimg can be traded against images per second. Recipes run one
 after another; to use both cores on two recipes, start two processes with `--threads 1`.
+With `--grids DIR`, each judged point's sample grid goes to DIR/NAME/seed-S/.
 
 Run: .venv/bin/python benchmarks/recipes.py --recipe NAME:OVERRIDES [--recipe ...]
      [--preset cpu-64] [--kimg 18] [--every 6] [--truncation 1,0.7] [--threads N] [--grids DIR]
@@ -76,7 +77,9 @@ def main() -> None:
     for name, recipe in args.recipe:
         overrides = [*recipe, *QUIET, f"train.threads={args.threads}"]
         config = load_run_config(args.preset, [*overrides, f"train.kimg={args.kimg}"])
-        grids = args.grids / name if args.grids else None
+        # Per seed: two processes running one recipe with different seeds must not overwrite
+        # each other's grids.
+        grids = args.grids / name / f"seed-{config.train.seed}" if args.grids else None
         for j in train_judged(config, folder, judge, args.every, real, args.truncation, grids):
             print(
                 f"| {name} | {j.kimg:.1f} | {j.step} | {j.truncation:g} | {j.mean:.3f} "
