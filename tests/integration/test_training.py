@@ -180,6 +180,22 @@ def test_non_finite_losses_skip_then_roll_back_with_lower_lr(
     assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(config.optim.g_lr * 0.5)
 
 
+def test_learning_rates_decay_linearly_to_zero_from_decay_from(
+    toy_data: Path, tmp_path: Path
+) -> None:
+    # batch 8 and 0.032 kimg: 4 steps; the decay starts after 2 (images seen 16 of 32)
+    trainer = trained(toy_data, tmp_path / "run", 2, "optim.decay_from=0.5", "train.kimg=0.032")
+    base = trainer.config.optim
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(base.g_lr)
+    trainer.fit(max_steps=1)  # step 3 starts at progress 0.5: still the full rate
+    assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(base.d_lr)
+    assert trainer.fit() == "kimg reached"  # step 4 starts at progress 0.75: half the rate
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(base.g_lr * 0.5)
+    assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(base.d_lr * 0.5)
+    rows = JsonLines(tmp_path / "run" / "metrics.jsonl").read()
+    assert [row["g_lr"] for row in rows] == pytest.approx([base.g_lr, base.g_lr * 0.5])
+
+
 def test_model_folder_pipeline_and_seeds(toy_data: Path, tmp_path: Path) -> None:
     result = start_run(str(toy_data), tiny(), tmp_path, name="r", stream=io.StringIO(), max_steps=3)
     meta = json.loads((result.model_dir / MODEL_JSON).read_text())

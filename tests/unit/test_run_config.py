@@ -65,6 +65,7 @@ def test_yaml_round_trip_is_lossless() -> None:
         (["loss.name=5"], "expected a string"),
         (["loss.diversity_pool=0"], r"loss\.diversity_pool=0; use 1 \(pixels\)"),
         (["loss.ssim_weight=-1"], r"loss\.ssim_weight.* must be >= 0"),
+        (["optim.decay_from=1.5"], r"optim\.decay_from=1\.5: use a fraction"),
     ],
 )
 def test_bad_overrides_name_the_key(overrides: list[str], message: str) -> None:

@@ -106,10 +106,20 @@ class OptimSection:
     beta1: float = 0.0
     beta2: float = 0.99
     eps: float = 1e-8
+    # From this fraction of train.kimg on, the learning rates fall linearly to zero at
+    # train.kimg (pix2pix decays over the second half: 0.5); 1.0 keeps them constant. The
+    # schedule follows images seen, not time, so a --minutes run decays only if its train.kimg
+    # is what the minutes buy.
+    decay_from: float = 1.0
 
     def validate(self) -> None:
         if self.g_lr <= 0 or self.d_lr <= 0:
             raise ConfigError("optim.g_lr and optim.d_lr must be > 0")
+        if not 0 <= self.decay_from <= 1:
+            raise ConfigError(
+                f"optim.decay_from={self.decay_from}: use a fraction of train.kimg in [0, 1] "
+                "(1 = constant learning rates)"
+            )
         if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
             raise ConfigError("optim.beta1 and optim.beta2 must be in [0, 1)")
 

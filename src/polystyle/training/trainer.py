@@ -151,6 +151,14 @@ class Trainer:
         self._set_lr_scale(self.state.lr_scale)
         self.event("resume", step=self.state.step, kimg=self.state.kimg)
 
+    def _lr_decay(self) -> float:
+        """The `optim.decay_from` schedule's factor at the images seen so far."""
+        start = self.config.optim.decay_from
+        progress = self.state.images_seen / (self.config.train.kimg * 1000)
+        if progress <= start:
+            return 1.0
+        return max(0.0, (1 - progress) / (1 - start))
+
     def _set_lr_scale(self, scale: float) -> None:
         pairs = [(self.opt_g, self.config.optim.g_lr), (self.opt_d, self.config.optim.d_lr)]
         if self.opt_e is not None:
@@ -218,6 +226,7 @@ class Trainer:
     def train_step(self) -> dict[str, float]:
         """One D and one G update, at `train.precision`; a non-finite loss skips that update
         (returns NaN for it)."""
+        self._set_lr_scale(self.state.lr_scale * self._lr_decay())
         with torch.autocast(self.device.type, self.autocast, enabled=self.autocast is not None):
             return self.updates()
 
@@ -451,6 +460,7 @@ class Trainer:
             "elapsed_s": round(self.state.elapsed_seconds, 2),
             "img_s": round(img_s, 2),
             "lr_scale": self.state.lr_scale,
+            "g_lr": self.opt_g.param_groups[0]["lr"],
         }
         for key, values in totals.items():
             finite = [v for v in values if math.isfinite(v)]

@@ -176,13 +176,14 @@ class TranslationTrainer(Trainer):
         source, tgt, target, references = self._batch()
         half = len(tgt) // 2
         z = self._z()
+        # One translation serves both updates (pix2pix, CycleGAN): D learns from it detached,
+        # then G from D's updated verdict on it, which saves a forward pass of G and E a step.
+        embedding, ref_logits = self._target_embedding(tgt, references)
+        fake = self.G(source, self.G.style_code_from_embedding(z, embedding))
 
         self.D.requires_grad_(True)
-        with torch.no_grad():
-            embedding, _ = self._target_embedding(tgt, references)
-            fake = self.G(source, self.G.style_code_from_embedding(z, embedding))
         real = target if target is not None else references
-        real_aug, fake_aug = self._aug(real), self._aug(fake)
+        real_aug, fake_aug = self._aug(real), self._aug(fake.detach())
         (d_real, real_cls), d_fake = self.D.judge(real_aug, tgt), self.D(fake_aug, tgt)
         d_loss = self.loss.d_loss(d_real, d_fake)
         d_cls = F.cross_entropy(real_cls, tgt)
@@ -191,9 +192,6 @@ class TranslationTrainer(Trainer):
         d_ok = self._update(self.opt_d, d_total)
 
         self.D.requires_grad_(False)
-        z = self._z()
-        embedding, ref_logits = self._target_embedding(tgt, references)
-        fake = self.G(source, self.G.style_code_from_embedding(z, embedding))
         g_logit, g_cls_logits = self.D.judge(self._aug(fake), tgt)
         g_loss = self.loss.g_loss(g_logit)
         terms: dict[str, torch.Tensor] = {
