@@ -256,3 +256,25 @@ def test_single_rgb_output_and_tanh_keep_codes_and_bound_pixels() -> None:
     assert missing == []
     with pytest.raises(ConfigError, match=r"generator\.output='sigmoid'"):
         build_generator("stylegan-lite", {**TINY, "output": "sigmoid"})
+
+
+def test_layout_layers_take_the_noise_alone_and_keep_one_code_per_sample() -> None:
+    torch.manual_seed(0)
+    g = build_generator(
+        "stylegan-lite", {**TINY, **WIDTHS["stylegan-lite"], "layout_resolution": 8}
+    ).eval()
+    assert g.layout_ws == sum(r <= 8 for r in g.layer_resolutions()) > 0
+    z, s = inputs()
+    other = one_hot(torch.full((6,), 2), 3)
+    code, moved = g.style_code(z, s), g.style_code(z, other)
+    assert code.shape == (6, 2 * 16)
+    ws, ws_moved = g.layer_ws(code), g.layer_ws(moved)
+    assert ws.shape == (6, g.num_ws, 16)
+    coarse = slice(0, g.layout_ws)
+    assert torch.equal(ws[:, coarse], ws_moved[:, coarse])  # the style leaves the layout alone
+    assert not torch.allclose(ws[:, g.layout_ws :], ws_moved[:, g.layout_ws :])
+    g.track_style_means(z, s, torch.arange(6) % 3)
+    with torch.no_grad():
+        assert g(z, s, truncation=0.5).shape == (6, 1, 16, 16)
+    with pytest.raises(ConfigError, match="layout_resolution=6"):
+        build_generator("stylegan-lite", {**TINY, "layout_resolution": 6})

@@ -46,6 +46,10 @@ class StyleGANLiteConfig(GeneratorConfig):
     # True: StyleGAN2's skip generator (every resolution adds its own RGB). False: only the
     # last block draws RGB, so the finest layers shape the image from the first step.
     rgb_skips: bool = True
+    # Layers at or below this resolution take a code mapped from z with no style (a zero
+    # embedding): the coarse layout is then the noise's alone and shared by every style, as a
+    # character's layout is shared by every font; 0 = every layer sees the style.
+    layout_resolution: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -57,6 +61,11 @@ class StyleGANLiteConfig(GeneratorConfig):
             )
         if self.output not in ("linear", "tanh"):
             raise ConfigError(f"model.generator.output={self.output!r}; use linear or tanh")
+        if self.layout_resolution not in (0, *(2**k for k in range(2, 11))):
+            raise ConfigError(
+                f"model.generator.layout_resolution={self.layout_resolution}; use 0 or a "
+                "power of two from 4"
+            )
 
     channel_base: int = 2048
     channel_max: int = 128
@@ -168,7 +177,9 @@ class StyleGANLite(StyleGenerator):
             )
         self.blocks = nn.ModuleList(blocks)
         self.num_ws = sum(block.num_ws for block in blocks) - (len(blocks) - 1)
-        self.register_buffer("w_avg", torch.zeros(config.num_styles, config.w_dim))
+        self.layout_ws = sum(r <= config.layout_resolution for r in self.layer_resolutions())
+        code_dim = config.w_dim * (2 if self.layout_ws else 1)
+        self.register_buffer("w_avg", torch.zeros(config.num_styles, code_dim))
 
     def truncate(self, w: torch.Tensor, centre_weights: torch.Tensor, psi: float) -> torch.Tensor:
         if psi == 1.0:
@@ -180,7 +191,7 @@ class StyleGANLite(StyleGenerator):
     def track_style_means(
         self, z: torch.Tensor, style_weights: torch.Tensor, labels: torch.Tensor
     ) -> None:
-        self.update_w_avg(self.mapping(z, style_weights), labels)
+        self.update_w_avg(self.code(z, self.style_embedding(style_weights)), labels)
 
     @torch.no_grad()
     def update_w_avg(self, w: torch.Tensor, labels: torch.Tensor) -> None:
@@ -219,10 +230,26 @@ class StyleGANLite(StyleGenerator):
         truncation: float = 1.0,
         centre_weights: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        w = self.mapping.from_embedding(z, embedding)
+        w = self.code(z, embedding)
         if truncation != 1.0 and centre_weights is None:
             raise ValueError("truncation needs centre_weights (the styles to pull toward)")
         return w if truncation == 1.0 else self.truncate(w, centre_weights, truncation)
+
+    def code(self, z: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        """w, or [w, w_layout] when coarse layers draw from z alone (`layout_resolution`):
+        one vector per sample, so truncation, blends and directions treat it as one code."""
+        w = self.mapping.from_embedding(z, embedding)
+        if not self.layout_ws:
+            return w
+        return torch.cat([w, self.mapping.from_embedding(z, torch.zeros_like(embedding))], 1)
+
+    def layer_ws(self, code: torch.Tensor) -> torch.Tensor:
+        if not self.layout_ws:
+            return super().layer_ws(code)
+        styled, layout = code.split(self.config.w_dim, dim=1)
+        coarse = layout[:, None, :].expand(-1, self.layout_ws, -1)
+        fine = styled[:, None, :].expand(-1, self.num_ws - self.layout_ws, -1)
+        return torch.cat([coarse, fine], dim=1)
 
     def layer_resolutions(self) -> list[int]:
         """The resolution each per-layer code acts on; a code shared at a block seam (to_rgb of
