@@ -270,21 +270,6 @@ def test_hard_style_sampling_draws_the_hardest_style_more(toy_data: Path, tmp_pa
     assert float((plain._draw_styles(4000) == 0).float().mean()) == pytest.approx(0.5, abs=0.03)
 
 
-def test_group_shared_augmentation_follows_the_minibatch_std_groups(
-    toy_data: Path, tmp_path: Path
-) -> None:
-    extra = ["model.discriminator.mbstd_group=2", "train.batch=8"]
-    folder = StyleFolder.open(toy_data, tiny().data)
-    shared = Trainer(tiny(*extra, "augment.group_shared=true"), folder, tmp_path / "s")
-    plain = Trainer(tiny(*extra), folder, tmp_path / "p")
-    pattern = torch.rand(4, 3, 16, 16).repeat(2, 1, 1, 1)  # sample i equals sample i + 4
-    grouped, independent = shared._aug(pattern), plain._aug(pattern)
-    assert torch.equal(grouped[:4], grouped[4:])
-    assert not torch.equal(independent[:4], independent[4:])
-    shared.fit(max_steps=2)
-    assert shared.state.step == 2
-
-
 def test_bad_style_sampling_names_the_choices() -> None:
     with pytest.raises(
         ConfigError, match=re.escape("train.style_sampling='easy'; use uniform or hard")

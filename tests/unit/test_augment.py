@@ -20,20 +20,20 @@ def test_same_generator_state_same_augmentation() -> None:
 
 def test_translation_keeps_a_constant_image_constant() -> None:
     white = torch.ones(4, 1, 16, 16)
-    assert torch.equal(translation(white, gen(), AugmentSection(), 1), white)
+    assert torch.equal(translation(white, gen(), AugmentSection()), white)
 
 
 def test_translation_moves_content_by_at_most_the_ratio() -> None:
     x = torch.zeros(64, 1, 16, 16)
     x[:, :, 8, 8] = 1
-    moved = translation(x, gen(), AugmentSection(translation_ratio=0.125), 1)
+    moved = translation(x, gen(), AugmentSection(translation_ratio=0.125))
     ys, xs = torch.nonzero(moved[:, 0], as_tuple=True)[1:]
     assert ys.min() >= 6 and ys.max() <= 10 and xs.min() >= 6 and xs.max() <= 10
     assert len({(int(y), int(x)) for y, x in zip(ys, xs, strict=True)}) > 5
 
 
 def test_cutout_zeroes_a_square_of_the_given_ratio() -> None:
-    out = cutout(torch.ones(8, 2, 16, 16), gen(), AugmentSection(cutout_ratio=0.5), 1)
+    out = cutout(torch.ones(8, 2, 16, 16), gen(), AugmentSection(cutout_ratio=0.5))
     zeros = (out == 0).float().sum(dim=(1, 2, 3))
     assert torch.equal(zeros, torch.full((8,), 2 * 8 * 8.0))
 
@@ -51,21 +51,3 @@ def test_unknown_op_lists_the_valid_ones() -> None:
 
 def test_empty_policy_is_off() -> None:
     assert not build_augment(AugmentSection(policy=""))
-
-
-def test_group_members_share_one_transform() -> None:
-    augment = build_augment(AugmentSection(policy="translation,cutout,color"))
-    x = torch.zeros(8, 3, 16, 16)
-    x[:, :, 4:12, 4:12] = torch.rand(3, 8, 8)
-    out = augment(x, gen(), group=2)
-    # Samples i and i + 4 form one group: same input, same transform, same output.
-    assert torch.equal(out[:4], out[4:])
-    assert len({out[i].sum().item() for i in range(4)}) > 1
-    independent = augment(x, gen(), group=1)
-    assert not torch.equal(independent[:4], independent[4:])
-
-
-def test_group_must_divide_the_batch() -> None:
-    augment = build_augment(AugmentSection())
-    with pytest.raises(ValueError, match="group 3 must divide the batch of 8"):
-        augment(torch.zeros(8, 1, 16, 16), gen(), group=3)

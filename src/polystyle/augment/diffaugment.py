@@ -5,10 +5,6 @@ gradients. All randomness comes from the trainer's `torch.Generator` (exact resu
 Ops (registry AUGMENTS): `translation` shifts by up to `ratio` of the size, repeating the
 border (white stays white on glyphs); `cutout` zeroes a random square (mid-grey in [-1, 1]);
 `color` jitters brightness, saturation (RGB only) and contrast.
-
-With `group` > 1 the samples i, i + B/group, i + 2B/group, ... (one minibatch-std group of the
-discriminator) share their transform, so the group's spread is the images' own and not the
-augmentation's.
 """
 
 from __future__ import annotations
@@ -21,39 +17,22 @@ from polystyle.config.run import AugmentSection
 from polystyle.errors import ConfigError
 from polystyle.registry import AUGMENTS
 
-AugmentOp = Callable[[torch.Tensor, torch.Generator, AugmentSection, int], torch.Tensor]
+AugmentOp = Callable[[torch.Tensor, torch.Generator, AugmentSection], torch.Tensor]
 
 
-def _shared(values: torch.Tensor, group: int) -> torch.Tensor:
-    """Per-draw values (B/group, ...) repeated so that sample i takes draw i mod B/group."""
-    return values.repeat(group, *([1] * (values.dim() - 1)))
-
-
-def _uniform(
-    shape: tuple[int, ...], gen: torch.Generator, device: torch.device, group: int
-) -> torch.Tensor:
-    draws = (shape[0] // group, *shape[1:])
-    return _shared(torch.rand(draws, generator=gen), group).to(device)
-
-
-def _randint(
-    low: int, high: int, batch: int, gen: torch.Generator, device: torch.device, group: int
-) -> torch.Tensor:
-    draws = torch.randint(low, high, (batch // group, 1, 1), generator=gen)
-    return _shared(draws, group).to(device)
+def _uniform(shape: tuple[int, ...], gen: torch.Generator, device: torch.device) -> torch.Tensor:
+    return torch.rand(shape, generator=gen).to(device)
 
 
 @AUGMENTS.register("translation")
-def translation(
-    x: torch.Tensor, gen: torch.Generator, cfg: AugmentSection, group: int
-) -> torch.Tensor:
+def translation(x: torch.Tensor, gen: torch.Generator, cfg: AugmentSection) -> torch.Tensor:
     batch, channels, height, width = x.shape
     max_y, max_x = (
         int(height * cfg.translation_ratio + 0.5),
         int(width * cfg.translation_ratio + 0.5),
     )
-    ty = _randint(-max_y, max_y + 1, batch, gen, x.device, group)
-    tx = _randint(-max_x, max_x + 1, batch, gen, x.device, group)
+    ty = torch.randint(-max_y, max_y + 1, (batch, 1, 1), generator=gen).to(x.device)
+    tx = torch.randint(-max_x, max_x + 1, (batch, 1, 1), generator=gen).to(x.device)
     rows = (torch.arange(height, device=x.device)[None, :, None] - ty).clamp(0, height - 1)
     cols = (torch.arange(width, device=x.device)[None, None, :] - tx).clamp(0, width - 1)
     index = (rows * width + cols).view(batch, 1, height * width).expand(-1, channels, -1)
@@ -61,11 +40,11 @@ def translation(
 
 
 @AUGMENTS.register("cutout")
-def cutout(x: torch.Tensor, gen: torch.Generator, cfg: AugmentSection, group: int) -> torch.Tensor:
+def cutout(x: torch.Tensor, gen: torch.Generator, cfg: AugmentSection) -> torch.Tensor:
     batch, _, height, width = x.shape
     cut_h, cut_w = int(height * cfg.cutout_ratio + 0.5), int(width * cfg.cutout_ratio + 0.5)
-    top = _randint(0, height - cut_h + 1, batch, gen, x.device, group)
-    left = _randint(0, width - cut_w + 1, batch, gen, x.device, group)
+    top = torch.randint(0, height - cut_h + 1, (batch, 1, 1), generator=gen).to(x.device)
+    left = torch.randint(0, width - cut_w + 1, (batch, 1, 1), generator=gen).to(x.device)
     rows = torch.arange(height, device=x.device)[None, :, None]
     cols = torch.arange(width, device=x.device)[None, None, :]
     inside = (rows >= top) & (rows < top + cut_h) & (cols >= left) & (cols < left + cut_w)
@@ -73,14 +52,14 @@ def cutout(x: torch.Tensor, gen: torch.Generator, cfg: AugmentSection, group: in
 
 
 @AUGMENTS.register("color")
-def color(x: torch.Tensor, gen: torch.Generator, cfg: AugmentSection, group: int) -> torch.Tensor:
+def color(x: torch.Tensor, gen: torch.Generator, cfg: AugmentSection) -> torch.Tensor:
     batch = x.shape[0]
-    x = x + (_uniform((batch, 1, 1, 1), gen, x.device, group) - 0.5)
+    x = x + (_uniform((batch, 1, 1, 1), gen, x.device) - 0.5)
     if x.shape[1] == 3:
         mean = x.mean(dim=1, keepdim=True)
-        x = (x - mean) * (_uniform((batch, 1, 1, 1), gen, x.device, group) * 2) + mean
+        x = (x - mean) * (_uniform((batch, 1, 1, 1), gen, x.device) * 2) + mean
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
-    return (x - mean) * (_uniform((batch, 1, 1, 1), gen, x.device, group) + 0.5) + mean
+    return (x - mean) * (_uniform((batch, 1, 1, 1), gen, x.device) + 0.5) + mean
 
 
 class DiffAugment:
@@ -97,11 +76,9 @@ class DiffAugment:
     def __bool__(self) -> bool:
         return bool(self.ops)
 
-    def __call__(self, x: torch.Tensor, gen: torch.Generator, group: int = 1) -> torch.Tensor:
-        if group < 1 or x.shape[0] % group:
-            raise ValueError(f"augment group {group} must divide the batch of {x.shape[0]}")
+    def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         for op in self.ops:
-            x = op(x, gen, self.cfg, group)
+            x = op(x, gen, self.cfg)
         return x
 
 

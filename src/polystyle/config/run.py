@@ -131,9 +131,6 @@ class AugmentSection:
     policy: str = "translation,cutout"
     translation_ratio: float = 0.125
     cutout_ratio: float = 0.5
-    # The discriminator's minibatch-std groups (same style, see the trainer) share one draw of
-    # each transform, so the group's spread shows G's lack of variety instead of the shifts'.
-    group_shared: bool = False
 
 
 PRECISIONS = ("fp32", "bf16", "auto")

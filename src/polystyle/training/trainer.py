@@ -221,12 +221,7 @@ class Trainer:
         return torch.randn(self.config.train.batch, self.z_dim, generator=self.rng).to(self.device)
 
     def _aug(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.augment:
-            return x
-        group = 1
-        if self.config.augment.group_shared:
-            group = minibatch_group_size(self.D.config.mbstd_group, x.shape[0])
-        return self.augment(x, self.rng, group)
+        return self.augment(x, self.rng) if self.augment else x
 
     def train_step(self) -> dict[str, float]:
         """One D and one G update, at `train.precision`; a non-finite loss skips that update
