@@ -315,7 +315,7 @@ def test_adc_classifier_names_real_and_generated_styles_apart(
     toy_data: Path, tmp_path: Path
 ) -> None:
     trainer = trained(
-        toy_data, tmp_path / "run", 40, "loss.style_class_fakes=true", "optim.g_lr=0.000000001"
+        toy_data, tmp_path / "run", 40, "loss.style_class_fakes=true", "optim.g_lr=1e-9"
     )
     num_styles = trainer.num_styles
     assert trainer.D.style_head.weight.shape[0] == 2 * num_styles

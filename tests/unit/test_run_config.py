@@ -1,7 +1,7 @@
 import pytest
 
 from polystyle.config import RunConfig, load_run_config, preset_names
-from polystyle.config.run import load_preset, resolve_preset
+from polystyle.config.run import apply_overrides, load_preset, resolve_preset
 from polystyle.errors import ConfigError
 
 
@@ -38,6 +38,13 @@ def test_overrides_are_parsed_as_yaml_and_nested() -> None:
     )
     assert config.train.kimg == 12.5 and config.loss.name == "hinge"
     assert config.model.generator["w_dim"] == 64 and config.train.minutes is None
+
+
+def test_overrides_read_exponent_numbers_without_a_dot() -> None:
+    # YAML 1.1 would leave "1e-4" a string; users write learning rates this way.
+    config = load_run_config("cpu-64", ["optim.g_lr=1e-4", "optim.d_lr=2.5E-3", "train.kimg=1e1"])
+    assert (config.optim.g_lr, config.optim.d_lr, config.train.kimg) == (1e-4, 2.5e-3, 10.0)
+    assert apply_overrides({}, ["loss.paired_source=1e-4x"]) == {"loss": {"paired_source": "1e-4x"}}
 
 
 def test_yaml_round_trip_is_lossless() -> None:

@@ -8,6 +8,7 @@ any unknown key or bad value raises ConfigError naming it and listing what is va
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -20,6 +21,22 @@ from polystyle.config.schema import DataConfig
 from polystyle.errors import ConfigError
 
 PRESET_PACKAGE = "polystyle.config.presets"
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader that also reads `1e-4` as a number: PyYAML follows YAML 1.1, where a float
+    needs a dot, so `--set optim.g_lr=1e-4` would arrive as the string "1e-4"."""
+
+
+_ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _parse_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_ConfigLoader)  # a SafeLoader: no arbitrary objects
 
 
 @dataclass(frozen=True)
@@ -331,7 +348,7 @@ def load_preset(name: str) -> dict[str, Any]:
             f"unknown preset {name!r}; valid presets: {', '.join(preset_names())}, "
             "or a path to a .yaml file"
         )
-    raw = yaml.safe_load(text) or {}
+    raw = _parse_yaml(text) or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"preset {name!r} is not a mapping of sections")
     return raw
@@ -350,7 +367,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"--set {item!r}: {part} is not a section")
-        node[parts[-1]] = yaml.safe_load(value) if value.strip() else None
+        node[parts[-1]] = _parse_yaml(value) if value.strip() else None
     return merged
 
 
