@@ -31,8 +31,6 @@ class DiscriminatorConfig(ImageSpec):
     # A real/fake logit for "an image of any style" beside the per-style ones: the
     # unconditional objective of transitional training (loss.condition_ramp_kimg).
     unconditional_head: bool = False
-    # The style classifier also names G's styles as their own K classes (loss.style_class_fakes).
-    fake_style_classes: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -83,8 +81,7 @@ class Discriminator(nn.Module):
             self.embed = nn.Parameter(torch.randn(config.num_styles, c4) / math.sqrt(c4))
         # Auxiliary style classifier (AC-GAN): trained on real styles, it gives G a direct
         # gradient toward the requested style; used when loss.style_class_weight > 0.
-        classes = config.num_styles * (2 if config.fake_style_classes else 1)
-        self.style_head = EqualLinear(c4, classes)
+        self.style_head = EqualLinear(c4, config.num_styles)
         if config.unconditional_head:
             self.any_style_head = EqualLinear(c4, 1)
         if config.spectral_norm:

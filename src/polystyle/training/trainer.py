@@ -24,7 +24,6 @@ from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
 from polystyle.devices import autocast_dtype, pick_device
 from polystyle.losses import (
-    adc_style_loss,
     get_loss,
     gradient_penalty,
     mode_seeking_loss,
@@ -103,8 +102,6 @@ class Trainer:
         d_keys = dict(config.model.discriminator)
         if config.loss.transitional:
             d_keys["unconditional_head"] = True
-        if config.loss.style_class_fakes:
-            d_keys["fake_style_classes"] = True
         self.D = Discriminator(DiscriminatorConfig(**spec, **d_keys))
         self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
         self._place_networks()
@@ -273,9 +270,6 @@ class Trainer:
             d_total = d_total + d_any
         cls_weight = cfg.loss.style_class_weight
         d_cls = F.cross_entropy(real_cls, labels)
-        if cfg.loss.style_class_fakes:
-            fake_cls = self.D.style_head(fake_features)
-            d_cls = d_cls + F.cross_entropy(fake_cls, labels + self.num_styles)
         if cls_weight > 0:
             d_total = d_total + cls_weight * d_cls
         if self.loss.needs_gradient_penalty:
@@ -297,16 +291,12 @@ class Trainer:
             self.D.style_head(g_features),
         )
         g_loss = self.loss.g_loss(g_logit)
-        real_style_logits = g_cls_logits[:, : self.num_styles]
-        g_cls_each = F.cross_entropy(real_style_logits, labels, reduction="none")
+        g_cls_each = F.cross_entropy(g_cls_logits, labels, reduction="none")
         self._track_style_losses(g_cls_each, labels)
         g_ce = g_cls_each.mean()
         g_cls = g_ce
         if cfg.loss.style_class_margin > 0:
-            g_cls = style_margin_loss(real_style_logits, labels, cfg.loss.style_class_margin)
-            g_cls = g_cls.mean()
-        if cfg.loss.style_class_fakes:
-            g_cls = adc_style_loss(g_cls_logits, labels).mean()
+            g_cls = style_margin_loss(g_cls_logits, labels, cfg.loss.style_class_margin).mean()
         g_ms = mode_seeking_loss(
             fake[:half],
             fake[half : 2 * half],
