@@ -288,23 +288,3 @@ def test_style_class_margin_replaces_the_style_cross_entropy_for_g(
     assert not torch.equal(weights[0], weights[2])
     with pytest.raises(ConfigError, match="style_class_margin"):
         tiny("loss.style_class_margin=-1").loss.validate()
-
-
-def test_transitional_conditioning_ramps_the_style_in(toy_data: Path, tmp_path: Path) -> None:
-    config = tiny("loss.condition_start_kimg=0.016", "loss.condition_ramp_kimg=0.032")
-    trainer = Trainer(
-        config, StyleFolder.open(toy_data, config.data), tmp_path / "run", stream=io.StringIO()
-    )
-    assert trainer.D.config.unconditional_head  # D judges "any style" throughout
-    weights = []
-    for _ in range(8):  # batch 8: 0.008 kimg a step
-        weights.append(trainer._condition_weight())
-        trainer.fit(max_steps=1)
-        assert trainer.G.condition_scale == weights[-1]
-    assert weights == pytest.approx([0, 0, 0, 0.25, 0.5, 0.75, 1, 1])
-    metrics = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").open()]
-    assert all(math.isfinite(m["d_any_style"]) and math.isfinite(m["g_any_style"]) for m in metrics)
-    plain = trained(toy_data, tmp_path / "plain", 1)
-    assert not plain.D.config.unconditional_head and plain._condition_weight() == 1.0
-    with pytest.raises(ConfigError, match="condition_ramp_kimg"):
-        tiny("loss.condition_ramp_kimg=-1").loss.validate()

@@ -65,14 +65,6 @@ class LossSection:
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
     # count as fakes of that style, so D's heads tell styles apart, not only real from fake.
     mismatch_weight: float = 0.0  # 0 = off
-    # Transitional conditioning (Shahbazi et al. 2023, "Collapse by Conditioning"): G ignores
-    # the style and D judges real against fake whatever the style until
-    # `condition_start_kimg`; then over `condition_ramp_kimg` the style embedding's scale in G
-    # and the weight of every style-conditional term (D's per-style logits, the
-    # matching-aware and AC-GAN terms for G) rise from 0 to 1. D keeps an extra unconditional
-    # logit throughout. 0 = off (conditional from the start, no unconditional logit).
-    condition_start_kimg: float = 0.0
-    condition_ramp_kimg: float = 0.0
     # Style encoder E (reference images): E(G(z, s)) must return s's embedding, E's logits must
     # name real images' styles. Lazy like R1: every `encoder_interval` G steps, scaled by it.
     style_reconstruction_weight: float = 1.0  # 0 = no encoder
@@ -90,11 +82,6 @@ class LossSection:
     # source font. All steps then teach the directions `--text` uses; "" = any style.
     paired_source: str = ""
 
-    @property
-    def transitional(self) -> bool:
-        """Whether the style conditioning ramps in (condition_start_kimg / _ramp_kimg)."""
-        return self.condition_start_kimg > 0 or self.condition_ramp_kimg > 0
-
     def validate(self) -> None:
         if self.pairing not in ("auto", "paired", "unpaired"):
             raise ConfigError(f"loss.pairing={self.pairing!r}; use auto, paired or unpaired")
@@ -111,8 +98,6 @@ class LossSection:
             self.perceptual_weight,
             self.ssim_weight,
             self.cycle_weight,
-            self.condition_start_kimg,
-            self.condition_ramp_kimg,
         )
         if min(weights) < 0 or self.r1_interval < 1 or self.encoder_interval < 1:
             raise ConfigError(
@@ -121,8 +106,7 @@ class LossSection:
                 "loss.mismatch_weight, "
                 "loss.style_reconstruction_weight, loss.adversarial_weight, loss.l1_weight, "
                 "loss.perceptual_weight, loss.ssim_weight, "
-                "loss.cycle_weight, loss.condition_start_kimg, loss.condition_ramp_kimg "
-                "must be >= 0 and loss.r1_interval, "
+                "loss.cycle_weight must be >= 0 and loss.r1_interval, "
                 "loss.encoder_interval >= 1"
             )
         if self.diversity_pool < 1:

@@ -67,9 +67,6 @@ class StyleGenerator(nn.Module):
     config: GeneratorConfig
     num_ws: int = 1
     kind = "synthesis"
-    # How much the style embedding reaches the code: 1 except while a trainer ramps it up
-    # (loss.condition_ramp_kimg: the noise alone draws at first, then the styles come in).
-    condition_scale: float = 1.0
 
     @property
     def embedding_dim(self) -> int:

@@ -66,7 +66,7 @@ class DCGAN(StyleGenerator):
     ) -> torch.Tensor:
         """Noise and style embedding side by side: one code for every layer. Truncation
         scales the noise (the embedding is the style's centre already)."""
-        return torch.cat([z * truncation, embedding * self.condition_scale], dim=1)
+        return torch.cat([z * truncation, embedding], dim=1)
 
     def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
         x = self.project(ws[:, 0, :, None, None])

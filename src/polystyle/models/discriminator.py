@@ -28,9 +28,6 @@ class DiscriminatorConfig(ImageSpec):
     head: Literal["multi", "projection"] = "multi"
     spectral_norm: bool = False
     mbstd_group: int = 4
-    # A real/fake logit for "an image of any style" beside the per-style ones: the
-    # unconditional objective of transitional training (loss.condition_ramp_kimg).
-    unconditional_head: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -82,8 +79,6 @@ class Discriminator(nn.Module):
         # Auxiliary style classifier (AC-GAN): trained on real styles, it gives G a direct
         # gradient toward the requested style; used when loss.style_class_weight > 0.
         self.style_head = EqualLinear(c4, config.num_styles)
-        if config.unconditional_head:
-            self.any_style_head = EqualLinear(c4, 1)
         if config.spectral_norm:
             for module in self.modules():
                 if isinstance(module, (EqualConv2d, EqualLinear)):
@@ -112,7 +107,3 @@ class Discriminator(nn.Module):
         if self.config.head == "multi":
             return self.out(features).gather(1, labels.long()[:, None]).squeeze(1)
         return self.out(features).squeeze(1) + (self.embed[labels.long()] * features).sum(dim=1)
-
-    def any_style_logits(self, features: torch.Tensor) -> torch.Tensor:
-        """The real/fake logit of `features` whatever their style (`unconditional_head`)."""
-        return self.any_style_head(features).squeeze(1)

@@ -89,13 +89,8 @@ class MappingNetwork(nn.Module):
     def forward(self, z: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
         return self.from_embedding(z, style_weights @ self.embedding)
 
-    def from_embedding(
-        self, z: torch.Tensor, embedding: torch.Tensor, condition_scale: float = 1.0
-    ) -> torch.Tensor:
-        """`condition_scale` applies after normalising, which would undo any scaling of
-        `embedding` itself."""
-        e = rms_normalize(embedding)
-        x = torch.cat([rms_normalize(z), e if condition_scale == 1.0 else e * condition_scale], 1)
+    def from_embedding(self, z: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([rms_normalize(z), rms_normalize(embedding)], dim=1)
         for layer in self.layers:
             x = leaky_relu(layer(x))
         return x
@@ -243,7 +238,7 @@ class StyleGANLite(StyleGenerator):
     def code(self, z: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
         """w, or [w, w_layout] when coarse layers draw from z alone (`layout_resolution`):
         one vector per sample, so truncation, blends and directions treat it as one code."""
-        w = self.mapping.from_embedding(z, embedding, self.condition_scale)
+        w = self.mapping.from_embedding(z, embedding)
         if not self.layout_ws:
             return w
         return torch.cat([w, self.mapping.from_embedding(z, torch.zeros_like(embedding))], 1)

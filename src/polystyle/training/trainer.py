@@ -99,10 +99,7 @@ class Trainer:
         """G, D, the optional style encoder E, the EMA copy of G and their optimizers."""
         config = self.config
         self.G = build_generator(config.model.architecture, {**config.model.generator, **spec})
-        d_keys = dict(config.model.discriminator)
-        if config.loss.transitional:
-            d_keys["unconditional_head"] = True
-        self.D = Discriminator(DiscriminatorConfig(**spec, **d_keys))
+        self.D = Discriminator(DiscriminatorConfig(**spec, **config.model.discriminator))
         self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
         self._place_networks()
 
@@ -236,8 +233,6 @@ class Trainer:
     def updates(self) -> dict[str, float]:
         """The updates of one step (the architecture's losses), called by `train_step`."""
         cfg = self.config
-        condition = self._condition_weight()
-        self.G.condition_scale = condition
         real, labels = self._real_batch()
         real_labels = labels
         styles = one_hot(labels, self.num_styles)
@@ -252,22 +247,15 @@ class Trainer:
             self.D.claim_logits(real_features, labels),
             self.D.style_head(real_features),
         )
-        fake_features = self.D.features(fake_aug)
-        d_fake = self.D.claim_logits(fake_features, labels)
+        d_fake = self.D(fake_aug, labels)
         d_loss = self.loss.d_loss(d_real, d_fake)
-        d_total = condition * d_loss
+        d_total = d_loss
         d_mismatch = torch.tensor(math.nan)
         if cfg.loss.mismatch_weight > 0 and self.num_styles > 1:
             d_mismatch = self.loss.d_fake_loss(
                 self.D.claim_logits(real_features, self._other_styles(labels))
             )
-            d_total = d_total + condition * cfg.loss.mismatch_weight * d_mismatch
-        d_any = torch.tensor(math.nan)
-        if self.D.config.unconditional_head:
-            d_any = self.loss.d_loss(
-                self.D.any_style_logits(real_features), self.D.any_style_logits(fake_features)
-            )
-            d_total = d_total + d_any
+            d_total = d_total + cfg.loss.mismatch_weight * d_mismatch
         cls_weight = cfg.loss.style_class_weight
         d_cls = F.cross_entropy(real_cls, labels)
         if cls_weight > 0:
@@ -285,11 +273,7 @@ class Trainer:
         styles = one_hot(labels, self.num_styles)
         z = self._z()
         fake = self.G(z, styles)
-        g_features = self.D.features(self._aug(fake))
-        g_logit, g_cls_logits = (
-            self.D.claim_logits(g_features, labels),
-            self.D.style_head(g_features),
-        )
+        g_logit, g_cls_logits = self.D.judge(self._aug(fake), labels)
         g_loss = self.loss.g_loss(g_logit)
         g_cls_each = F.cross_entropy(g_cls_logits, labels, reduction="none")
         self._track_style_losses(g_cls_each, labels)
@@ -304,13 +288,9 @@ class Trainer:
             z[half : 2 * half],
             cfg.loss.diversity_pool,
         )
-        g_total = condition * g_loss
-        g_any = torch.tensor(math.nan)
-        if self.D.config.unconditional_head:
-            g_any = self.loss.g_loss(self.D.any_style_logits(g_features))
-            g_total = g_total + g_any
+        g_total = g_loss
         if cls_weight > 0:
-            g_total = g_total + condition * cls_weight * g_cls
+            g_total = g_total + cls_weight * g_cls
         if cfg.loss.diversity_weight > 0:
             g_total = g_total + cfg.loss.diversity_weight * g_ms
         e_losses = self._encoder_losses(fake, styles, real, real_labels)
@@ -328,25 +308,11 @@ class Trainer:
         return {
             **self._adversarial_record(d_loss, d_ok, g_loss, g_ok, d_real, d_fake, r1, d_cls),
             "d_mismatch": float(d_mismatch.detach()),
-            "d_any_style": float(d_any.detach()),
-            "g_any_style": float(g_any.detach()),
-            "condition": condition,
             "g_style_ce": float(g_ce.detach()),
             "g_mode_seeking": float(g_ms.detach()),
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
-
-    def _condition_weight(self) -> float:
-        """The style conditioning's strength now: 1 unless loss.condition_start_kimg /
-        condition_ramp_kimg ramp it in from 0 (a function of images seen, so resume is exact)."""
-        loss = self.config.loss
-        kimg = self.state.images_seen / 1000
-        if not loss.transitional or kimg >= loss.condition_start_kimg + loss.condition_ramp_kimg:
-            return 1.0
-        if kimg < loss.condition_start_kimg:
-            return 0.0
-        return (kimg - loss.condition_start_kimg) / loss.condition_ramp_kimg
 
     def _other_styles(self, labels: torch.Tensor) -> torch.Tensor:
         """For each label, another style drawn uniformly from the rest (seeded)."""
@@ -362,11 +328,7 @@ class Trainer:
         if loss.r1_gamma <= 0 or self.state.step % loss.r1_interval != 0:
             return math.nan, d_total
         real_r1 = real.detach().requires_grad_(True)
-        features = self.D.features(self._aug(real_r1))
-        logits = self.D.claim_logits(features, labels)
-        if self.D.config.unconditional_head:
-            logits = logits + self.D.any_style_logits(features)
-        penalty = r1_penalty(logits, real_r1)
+        penalty = r1_penalty(self.D(self._aug(real_r1), labels), real_r1)
         d_total = d_total + penalty * (loss.r1_gamma / 2 * loss.r1_interval)
         return float(penalty.detach()), d_total
 
