@@ -15,6 +15,7 @@ from polystyle.config.run import load_run_config
 from polystyle.data import StyleFolder
 from polystyle.errors import ConfigError
 from polystyle.losses.adversarial import NonSaturatingLoss
+from polystyle.models import one_hot
 from polystyle.models.folder import MODEL_JSON, ModelFolderError, load_discriminator
 from polystyle.pipelines import SynthesisPipeline
 from polystyle.sampling.images import to_float
@@ -288,3 +289,27 @@ def test_style_class_margin_replaces_the_style_cross_entropy_for_g(
     assert not torch.equal(weights[0], weights[2])
     with pytest.raises(ConfigError, match="style_class_margin"):
         tiny("loss.style_class_margin=-1").loss.validate()
+
+
+def test_adc_classifier_names_real_and_generated_styles_apart(
+    toy_data: Path, tmp_path: Path
+) -> None:
+    trainer = trained(
+        toy_data, tmp_path / "run", 40, "loss.style_class_fakes=true", "optim.g_lr=1e-9"
+    )
+    num_styles = trainer.num_styles
+    assert trainer.D.style_head.weight.shape[0] == 2 * num_styles
+    real_side: dict[str, list[torch.Tensor]] = {"real": [], "fake": []}
+    for _ in range(4):
+        real, labels = trainer._real_batch()
+        with torch.no_grad():
+            fake = trainer.G(trainer._z(), one_hot(labels, num_styles))
+            for kind, images in (("real", real), ("fake", fake)):
+                probs = trainer.D.style_head(trainer.D.features(images)).softmax(1)
+                real_side[kind].append(probs[:, :num_styles].sum(1))
+    # With G all but still (g_lr 1e-9), 40 steps teach D's 2K-way classifier to put more of a real
+    # image's probability on the real styles than of a generated one's: the split G's ADC loss
+    # is measured against.
+    assert torch.cat(real_side["real"]).mean() > torch.cat(real_side["fake"]).mean() + 0.2
+    with pytest.raises(ConfigError, match="style_class_margin"):
+        tiny("loss.style_class_fakes=true", "loss.style_class_margin=1").loss.validate()

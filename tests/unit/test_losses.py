@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from polystyle.losses import get_loss, gradient_penalty, r1_penalty, style_margin_loss
+from polystyle.losses import (
+    adc_style_loss,
+    get_loss,
+    gradient_penalty,
+    r1_penalty,
+    style_margin_loss,
+)
 from polystyle.losses.translation import ssim_loss
 from polystyle.metrics.paired import ssim
 from polystyle.registry import LOSSES
@@ -122,3 +128,14 @@ def test_style_margin_loss_stops_pushing_once_the_style_is_named_with_margin() -
     assert logits.grad is not None
     assert logits.grad[0].abs().sum() == 0
     assert logits.grad[1].tolist() == pytest.approx([-1.0, 1.0, 0.0])
+
+
+def test_adc_style_loss_weighs_real_style_against_fake_style_only() -> None:
+    # Two styles: columns are (real 0, real 1, fake 0, fake 1).
+    logits = torch.tensor([[3.0, 9.0, 1.0, -5.0], [0.0, 2.0, 7.0, 4.0]], requires_grad=True)
+    labels = torch.tensor([0, 1])
+    loss = adc_style_loss(logits, labels)
+    assert loss.tolist() == pytest.approx([1.0 - 3.0, 4.0 - 2.0])
+    loss.sum().backward()
+    assert logits.grad is not None
+    assert logits.grad.tolist() == [[-1.0, 0.0, 1.0, 0.0], [0.0, -1.0, 0.0, 1.0]]

@@ -60,6 +60,11 @@ class LossSection:
     # > 0: G's style loss is a multi-class hinge with this logit margin instead of
     # cross-entropy, so G is not pushed past "named with margin" toward one prototype.
     style_class_margin: float = 0.0
+    # ADC-GAN (Hou et al. 2022): D's style classifier has 2K classes, the K styles of real
+    # images and the K styles of G's images, and G's style loss is logit(fake y) - logit(real
+    # y). A G that draws one prototype per style is then named "fake y" by that very
+    # prototype, so the classifier stops rewarding it; AC-GAN's optimum has no such check.
+    style_class_fakes: bool = False
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
@@ -108,6 +113,11 @@ class LossSection:
                 "loss.perceptual_weight, loss.ssim_weight, "
                 "loss.cycle_weight must be >= 0 and loss.r1_interval, "
                 "loss.encoder_interval >= 1"
+            )
+        if self.style_class_fakes and self.style_class_margin > 0:
+            raise ConfigError(
+                "loss.style_class_fakes and loss.style_class_margin are two G style losses; "
+                "set one of them"
             )
         if self.diversity_pool < 1:
             raise ConfigError(

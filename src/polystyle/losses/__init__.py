@@ -2,6 +2,7 @@
 
 from polystyle.losses.adversarial import AdversarialLoss, get_loss
 from polystyle.losses.regularizers import (
+    adc_style_loss,
     gradient_penalty,
     mode_seeking_loss,
     r1_penalty,
@@ -10,6 +11,7 @@ from polystyle.losses.regularizers import (
 
 __all__ = [
     "AdversarialLoss",
+    "adc_style_loss",
     "get_loss",
     "gradient_penalty",
     "mode_seeking_loss",

@@ -63,3 +63,18 @@ def style_margin_loss(logits: torch.Tensor, labels: torch.Tensor, margin: float)
     true = logits.gather(1, labels[:, None]).squeeze(1)
     others = logits.scatter(1, labels[:, None], float("-inf")).amax(dim=1)
     return F.relu(margin - (true - others))
+
+
+def adc_style_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """G's style loss under ADC-GAN (Hou et al. 2022) per sample: logit(fake style) -
+    logit(real style), from a classifier whose first K classes are real styles and last K the
+    same styles drawn by G.
+
+    The softmax normaliser cancels, so this is log C(fake y | x) - log C(real y | x): G gains
+    only where its image reads as a real y more than as its own kind of y, which a single
+    prototype per style soon stops doing once D has learned that prototype as "fake y".
+    """
+    num_styles = logits.shape[1] // 2
+    real = logits.gather(1, labels[:, None]).squeeze(1)
+    fake = logits.gather(1, (labels + num_styles)[:, None]).squeeze(1)
+    return fake - real

@@ -28,6 +28,8 @@ class DiscriminatorConfig(ImageSpec):
     head: Literal["multi", "projection"] = "multi"
     spectral_norm: bool = False
     mbstd_group: int = 4
+    # The style classifier also names G's styles as their own K classes (loss.style_class_fakes).
+    fake_style_classes: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -78,7 +80,8 @@ class Discriminator(nn.Module):
             self.embed = nn.Parameter(torch.randn(config.num_styles, c4) / math.sqrt(c4))
         # Auxiliary style classifier (AC-GAN): trained on real styles, it gives G a direct
         # gradient toward the requested style; used when loss.style_class_weight > 0.
-        self.style_head = EqualLinear(c4, config.num_styles)
+        classes = config.num_styles * (2 if config.fake_style_classes else 1)
+        self.style_head = EqualLinear(c4, classes)
         if config.spectral_norm:
             for module in self.modules():
                 if isinstance(module, (EqualConv2d, EqualLinear)):

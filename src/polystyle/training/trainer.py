@@ -24,6 +24,7 @@ from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
 from polystyle.devices import autocast_dtype, pick_device
 from polystyle.losses import (
+    adc_style_loss,
     get_loss,
     gradient_penalty,
     mode_seeking_loss,
@@ -99,7 +100,10 @@ class Trainer:
         """G, D, the optional style encoder E, the EMA copy of G and their optimizers."""
         config = self.config
         self.G = build_generator(config.model.architecture, {**config.model.generator, **spec})
-        self.D = Discriminator(DiscriminatorConfig(**spec, **config.model.discriminator))
+        d_keys = dict(config.model.discriminator)
+        if config.loss.style_class_fakes:
+            d_keys["fake_style_classes"] = True
+        self.D = Discriminator(DiscriminatorConfig(**spec, **d_keys))
         self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
         self._place_networks()
 
@@ -247,7 +251,8 @@ class Trainer:
             self.D.claim_logits(real_features, labels),
             self.D.style_head(real_features),
         )
-        d_fake = self.D(fake_aug, labels)
+        fake_features = self.D.features(fake_aug)
+        d_fake = self.D.claim_logits(fake_features, labels)
         d_loss = self.loss.d_loss(d_real, d_fake)
         d_total = d_loss
         d_mismatch = torch.tensor(math.nan)
@@ -258,6 +263,9 @@ class Trainer:
             d_total = d_total + cfg.loss.mismatch_weight * d_mismatch
         cls_weight = cfg.loss.style_class_weight
         d_cls = F.cross_entropy(real_cls, labels)
+        if cfg.loss.style_class_fakes:
+            fake_cls = self.D.style_head(fake_features)
+            d_cls = d_cls + F.cross_entropy(fake_cls, labels + self.num_styles)
         if cls_weight > 0:
             d_total = d_total + cls_weight * d_cls
         if self.loss.needs_gradient_penalty:
@@ -275,12 +283,16 @@ class Trainer:
         fake = self.G(z, styles)
         g_logit, g_cls_logits = self.D.judge(self._aug(fake), labels)
         g_loss = self.loss.g_loss(g_logit)
-        g_cls_each = F.cross_entropy(g_cls_logits, labels, reduction="none")
+        real_style_logits = g_cls_logits[:, : self.num_styles]
+        g_cls_each = F.cross_entropy(real_style_logits, labels, reduction="none")
         self._track_style_losses(g_cls_each, labels)
         g_ce = g_cls_each.mean()
         g_cls = g_ce
         if cfg.loss.style_class_margin > 0:
-            g_cls = style_margin_loss(g_cls_logits, labels, cfg.loss.style_class_margin).mean()
+            g_cls = style_margin_loss(real_style_logits, labels, cfg.loss.style_class_margin)
+            g_cls = g_cls.mean()
+        if cfg.loss.style_class_fakes:
+            g_cls = adc_style_loss(g_cls_logits, labels).mean()
         g_ms = mode_seeking_loss(
             fake[:half],
             fake[half : 2 * half],
