@@ -65,9 +65,6 @@ class LossSection:
     # y). A G that draws one prototype per style is then named "fake y" by that very
     # prototype, so the classifier stops rewarding it; AC-GAN's optimum has no such check.
     style_class_fakes: bool = False
-    # With style_class_fakes: G's style loss stays AC-GAN's cross-entropy until this many kimg
-    # (D's 2K-way head learns from the start), so the styles come in at AC-GAN's pace first.
-    style_class_fakes_from_kimg: float = 0.0
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
