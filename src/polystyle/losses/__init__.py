@@ -4,6 +4,7 @@ from polystyle.losses.adversarial import AdversarialLoss, get_loss
 from polystyle.losses.regularizers import (
     adc_style_loss,
     gradient_penalty,
+    memory_style_loss,
     mode_seeking_loss,
     r1_penalty,
     style_margin_loss,
@@ -14,6 +15,7 @@ __all__ = [
     "adc_style_loss",
     "get_loss",
     "gradient_penalty",
+    "memory_style_loss",
     "mode_seeking_loss",
     "r1_penalty",
     "style_margin_loss",
