@@ -7,7 +7,6 @@ from polystyle.losses import (
     adc_style_loss,
     get_loss,
     gradient_penalty,
-    memory_style_loss,
     r1_penalty,
     style_margin_loss,
 )
@@ -140,20 +139,3 @@ def test_adc_style_loss_weighs_real_style_against_fake_style_only() -> None:
     loss.sum().backward()
     assert logits.grad is not None
     assert logits.grad.tolist() == [[-1.0, 0.0, 1.0, 0.0], [0.0, -1.0, 0.0, 1.0]]
-
-
-def test_memory_style_loss_pulls_toward_the_nearest_real_image_of_the_style() -> None:
-    # Style 0's real images point along x or y; style 1's along -x. The fake of style 0 starts
-    # near the x image: its loss is small, and its gradient turns it toward x, not toward the
-    # mean of style 0's images (the diagonal), which is where a linear style head would send it.
-    bank = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
-    bank_labels = torch.tensor([0, 0, 1])
-    feature = torch.tensor([[0.9, 0.3]], requires_grad=True)
-    loss = memory_style_loss(feature, torch.tensor([0]), bank, bank_labels, temperature=0.2)
-    assert 0 < float(loss.detach()) < 1e-3
-    loss.sum().backward()
-    assert feature.grad is not None
-    step = -feature.grad[0]
-    assert float(step[0]) > 0 > float(step[1])  # toward x, away from the diagonal
-    wrong = memory_style_loss(feature, torch.tensor([1]), bank, bank_labels, temperature=0.2)
-    assert float(wrong.detach()) > 9

@@ -65,11 +65,6 @@ class LossSection:
     # y). A G that draws one prototype per style is then named "fake y" by that very
     # prototype, so the classifier stops rewarding it; AC-GAN's optimum has no such check.
     style_class_fakes: bool = False
-    # > 0: G's style loss is measured against a memory of this many real images' D features per
-    # style (memory_style_loss) instead of D's linear style head: the nearest real images of the
-    # asked style, not one direction per style, are what G is pulled toward.
-    style_memory: int = 0
-    style_memory_temperature: float = 0.1
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
@@ -119,20 +114,10 @@ class LossSection:
                 "loss.cycle_weight must be >= 0 and loss.r1_interval, "
                 "loss.encoder_interval >= 1"
             )
-        style_losses = [
-            name
-            for name, on in (
-                ("loss.style_class_fakes", self.style_class_fakes),
-                ("loss.style_class_margin", self.style_class_margin > 0),
-                ("loss.style_memory", self.style_memory > 0),
-            )
-            if on
-        ]
-        if len(style_losses) > 1:
-            raise ConfigError(f"{' and '.join(style_losses)} are G style losses; set one of them")
-        if self.style_memory < 0 or self.style_memory_temperature <= 0:
+        if self.style_class_fakes and self.style_class_margin > 0:
             raise ConfigError(
-                "loss.style_memory must be >= 0 (0 = off) and loss.style_memory_temperature > 0"
+                "loss.style_class_fakes and loss.style_class_margin are two G style losses; "
+                "set one of them"
             )
         if self.diversity_pool < 1:
             raise ConfigError(

@@ -4,7 +4,6 @@ from polystyle.losses.adversarial import AdversarialLoss, get_loss
 from polystyle.losses.regularizers import (
     adc_style_loss,
     gradient_penalty,
-    memory_style_loss,
     mode_seeking_loss,
     r1_penalty,
     style_margin_loss,
@@ -15,7 +14,6 @@ __all__ = [
     "adc_style_loss",
     "get_loss",
     "gradient_penalty",
-    "memory_style_loss",
     "mode_seeking_loss",
     "r1_penalty",
     "style_margin_loss",

@@ -78,24 +78,3 @@ def adc_style_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     real = logits.gather(1, labels[:, None]).squeeze(1)
     fake = logits.gather(1, (labels + num_styles)[:, None]).squeeze(1)
     return fake - real
-
-
-def memory_style_loss(
-    features: torch.Tensor,
-    labels: torch.Tensor,
-    bank: torch.Tensor,
-    bank_labels: torch.Tensor,
-    temperature: float,
-) -> torch.Tensor:
-    """G's style loss against a memory of real images' D features, per sample: -log of the
-    softmax mass (cosine similarity / temperature) that falls on real images of the asked style.
-
-    AC-GAN's linear head has one weight vector per style, so its loss keeps rewarding images
-    ever further along that direction: one prototype per style. Here the target is the set of
-    real images of the style; once an image sits nearer to some real image of its style than
-    to any of another style the loss is spent, whichever real image that is, so different z
-    may settle near different real compositions.
-    """
-    similarity = F.normalize(features.float(), dim=1) @ bank.T / temperature
-    positive = similarity.masked_fill(bank_labels[None, :] != labels[:, None], float("-inf"))
-    return torch.logsumexp(similarity, dim=1) - torch.logsumexp(positive, dim=1)

@@ -27,7 +27,6 @@ from polystyle.losses import (
     adc_style_loss,
     get_loss,
     gradient_penalty,
-    memory_style_loss,
     mode_seeking_loss,
     r1_penalty,
     style_margin_loss,
@@ -47,7 +46,6 @@ from polystyle.training.checkpoint import (
     save_checkpoint,
 )
 from polystyle.training.ema import ema_beta, update_ema
-from polystyle.training.feature_memory import StyleFeatureMemory
 from polystyle.training.state import TrainState
 
 SAMPLE_SEED_BASE = 10_000  # fixed seeds of the sample grids, far from users' usual 0..N
@@ -107,13 +105,6 @@ class Trainer:
             d_keys["fake_style_classes"] = True
         self.D = Discriminator(DiscriminatorConfig(**spec, **d_keys))
         self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
-        self.memory = (
-            StyleFeatureMemory(
-                spec["num_styles"], config.loss.style_memory, self.D.fc.weight.shape[0]
-            )
-            if config.loss.style_memory > 0
-            else None
-        )
         self._place_networks()
 
     def _encoder(self, spec: dict[str, int]) -> StyleEncoder:
@@ -124,7 +115,7 @@ class Trainer:
 
     def _place_networks(self) -> None:
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        for module in (self.G, self.D, self.G_ema, self.E, self.memory):
+        for module in (self.G, self.D, self.G_ema, self.E):
             if module is not None:
                 module.to(self.device)
         self.opt_g = self._adam(self.G, self.config.optim.g_lr)
@@ -144,8 +135,6 @@ class Trainer:
         optimizers = {"opt_g": self.opt_g, "opt_d": self.opt_d}
         if self.E is not None and self.opt_e is not None:
             modules["E"], optimizers["opt_e"] = self.E, self.opt_e
-        if self.memory is not None:
-            modules["memory"] = self.memory
         return Checkpoint(
             modules=modules,
             optimizers=optimizers,
@@ -284,8 +273,6 @@ class Trainer:
             d_total = d_total + cfg.loss.gp_weight * gp
         r1, d_total = self._with_lazy_r1(d_total, real, labels)
         d_ok = self._update(self.opt_d, d_total)
-        if self.memory is not None:
-            self.memory.push(real_features, labels)
 
         self.D.requires_grad_(False)
         # Two halves with the same styles and different z: the mode-seeking pairs.
@@ -294,11 +281,7 @@ class Trainer:
         styles = one_hot(labels, self.num_styles)
         z = self._z()
         fake = self.G(z, styles)
-        g_features = self.D.features(self._aug(fake))
-        g_logit, g_cls_logits = (
-            self.D.claim_logits(g_features, labels),
-            self.D.style_head(g_features),
-        )
+        g_logit, g_cls_logits = self.D.judge(self._aug(fake), labels)
         g_loss = self.loss.g_loss(g_logit)
         real_style_logits = g_cls_logits[:, : self.num_styles]
         g_cls_each = F.cross_entropy(real_style_logits, labels, reduction="none")
@@ -310,11 +293,6 @@ class Trainer:
             g_cls = g_cls.mean()
         if cfg.loss.style_class_fakes:
             g_cls = adc_style_loss(g_cls_logits, labels).mean()
-        if self.memory is not None and self.memory.holds(labels):
-            bank, bank_labels = self.memory.bank()
-            g_cls = memory_style_loss(
-                g_features, labels, bank, bank_labels, cfg.loss.style_memory_temperature
-            ).mean()
         g_ms = mode_seeking_loss(
             fake[:half],
             fake[half : 2 * half],
