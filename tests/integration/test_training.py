@@ -313,24 +313,3 @@ def test_adc_classifier_names_real_and_generated_styles_apart(
     assert torch.cat(real_side["real"]).mean() > torch.cat(real_side["fake"]).mean() + 0.2
     with pytest.raises(ConfigError, match="style_class_margin"):
         tiny("loss.style_class_fakes=true", "loss.style_class_margin=1").loss.validate()
-
-
-def test_sibling_memory_resumes_bit_exact_and_fills_per_style(
-    toy_data: Path, tmp_path: Path
-) -> None:
-    config = tiny("loss.sibling_memory=4", "loss.r1_interval=2")
-    quiet = io.StringIO()
-    start_run(str(toy_data), config, tmp_path, name="straight", stream=quiet, max_steps=4)
-    start_run(str(toy_data), config, tmp_path, name="split", stream=quiet, max_steps=2)
-    resume_run(tmp_path / "split", stream=quiet, max_steps=2)
-    straight, split = all_state(tmp_path / "straight"), all_state(tmp_path / "split")
-    different = [k for k in straight if not torch.equal(straight[k], split[k])]
-    assert different == [], different
-    # Four steps of batch 8 over two styles: 32 real and 32 generated layouts went in.
-    for kind in ("real", "fake"):
-        written = straight[f"siblings_{kind}.written"]
-        assert int(written.sum()) == 4 * config.train.batch and (written > 0).all()
-    # D's per-style weight on the similarity is trained.
-    assert straight["D.sibling_weight"].abs().sum() > 0
-    with pytest.raises(ConfigError, match="sibling_memory"):
-        tiny("loss.sibling_memory=-1").loss.validate()

@@ -65,12 +65,6 @@ class LossSection:
     # y). A G that draws one prototype per style is then named "fake y" by that very
     # prototype, so the classifier stops rewarding it; AC-GAN's optimum has no such check.
     style_class_fakes: bool = False
-    # > 0: D keeps the layouts (8x8 pooled pixels) of this many recent real images and G's
-    # images per style, and its real/fake logit gets a learned per-style weight times an image's
-    # highest layout similarity to recent images of its own kind and style. Real glyphs of one
-    # style are different characters; G's, when it draws one composition per style, are
-    # near-copies, which D can then see across steps, not only within its minibatch-std pair.
-    sibling_memory: int = 0
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
@@ -125,8 +119,6 @@ class LossSection:
                 "loss.style_class_fakes and loss.style_class_margin are two G style losses; "
                 "set one of them"
             )
-        if self.sibling_memory < 0:
-            raise ConfigError(f"loss.sibling_memory={self.sibling_memory}; use 0 (off) or more")
         if self.diversity_pool < 1:
             raise ConfigError(
                 f"loss.diversity_pool={self.diversity_pool}; use 1 (pixels) or a pooling factor "

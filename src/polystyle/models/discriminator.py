@@ -30,9 +30,6 @@ class DiscriminatorConfig(ImageSpec):
     mbstd_group: int = 4
     # The style classifier also names G's styles as their own K classes (loss.style_class_fakes).
     fake_style_classes: bool = False
-    # A learned per-style weight on how alike an image is to recent images of its own kind
-    # (loss.sibling_memory), added to the real/fake logit.
-    sibling_statistic: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -85,8 +82,6 @@ class Discriminator(nn.Module):
         # gradient toward the requested style; used when loss.style_class_weight > 0.
         classes = config.num_styles * (2 if config.fake_style_classes else 1)
         self.style_head = EqualLinear(c4, classes)
-        if config.sibling_statistic:
-            self.sibling_weight = nn.Parameter(torch.zeros(config.num_styles))
         if config.spectral_norm:
             for module in self.modules():
                 if isinstance(module, (EqualConv2d, EqualLinear)):

@@ -46,7 +46,6 @@ from polystyle.training.checkpoint import (
     save_checkpoint,
 )
 from polystyle.training.ema import ema_beta, update_ema
-from polystyle.training.feature_memory import StyleFeatureMemory
 from polystyle.training.state import TrainState
 
 SAMPLE_SEED_BASE = 10_000  # fixed seeds of the sample grids, far from users' usual 0..N
@@ -104,19 +103,8 @@ class Trainer:
         d_keys = dict(config.model.discriminator)
         if config.loss.style_class_fakes:
             d_keys["fake_style_classes"] = True
-        if config.loss.sibling_memory > 0:
-            d_keys["sibling_statistic"] = True
         self.D = Discriminator(DiscriminatorConfig(**spec, **d_keys))
         self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
-        siblings = config.loss.sibling_memory
-        self.siblings = (
-            {
-                kind: StyleFeatureMemory(spec["num_styles"], siblings, spec["channels"] * 64)
-                for kind in ("real", "fake")
-            }
-            if siblings > 0
-            else {}
-        )
         self._place_networks()
 
     def _encoder(self, spec: dict[str, int]) -> StyleEncoder:
@@ -127,7 +115,7 @@ class Trainer:
 
     def _place_networks(self) -> None:
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        for module in (self.G, self.D, self.G_ema, self.E, *self.siblings.values()):
+        for module in (self.G, self.D, self.G_ema, self.E):
             if module is not None:
                 module.to(self.device)
         self.opt_g = self._adam(self.G, self.config.optim.g_lr)
@@ -147,8 +135,6 @@ class Trainer:
         optimizers = {"opt_g": self.opt_g, "opt_d": self.opt_d}
         if self.E is not None and self.opt_e is not None:
             modules["E"], optimizers["opt_e"] = self.E, self.opt_e
-        for kind, memory in self.siblings.items():
-            modules[f"siblings_{kind}"] = memory
         return Checkpoint(
             modules=modules,
             optimizers=optimizers,
@@ -262,11 +248,11 @@ class Trainer:
         real_aug, fake_aug = self._aug(real), self._aug(fake)
         real_features = self.D.features(real_aug)
         d_real, real_cls = (
-            self.D.claim_logits(real_features, labels) + self._sibling(real, labels, "real"),
+            self.D.claim_logits(real_features, labels),
             self.D.style_head(real_features),
         )
         fake_features = self.D.features(fake_aug)
-        d_fake = self.D.claim_logits(fake_features, labels) + self._sibling(fake, labels, "fake")
+        d_fake = self.D.claim_logits(fake_features, labels)
         d_loss = self.loss.d_loss(d_real, d_fake)
         d_total = d_loss
         d_mismatch = torch.tensor(math.nan)
@@ -287,9 +273,6 @@ class Trainer:
             d_total = d_total + cfg.loss.gp_weight * gp
         r1, d_total = self._with_lazy_r1(d_total, real, labels)
         d_ok = self._update(self.opt_d, d_total)
-        if self.siblings:
-            self.siblings["real"].push(_layout(real), labels)
-            self.siblings["fake"].push(_layout(fake), labels)
 
         self.D.requires_grad_(False)
         # Two halves with the same styles and different z: the mode-seeking pairs.
@@ -298,11 +281,7 @@ class Trainer:
         styles = one_hot(labels, self.num_styles)
         z = self._z()
         fake = self.G(z, styles)
-        g_features = self.D.features(self._aug(fake))
-        g_logit, g_cls_logits = (
-            self.D.claim_logits(g_features, labels) + self._sibling(fake, labels, "fake"),
-            self.D.style_head(g_features),
-        )
+        g_logit, g_cls_logits = self.D.judge(self._aug(fake), labels)
         g_loss = self.loss.g_loss(g_logit)
         real_style_logits = g_cls_logits[:, : self.num_styles]
         g_cls_each = F.cross_entropy(real_style_logits, labels, reduction="none")
@@ -346,14 +325,6 @@ class Trainer:
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
-
-    def _sibling(self, images: torch.Tensor, labels: torch.Tensor, kind: str) -> torch.Tensor:
-        """D's sibling term (loss.sibling_memory): its per-style weight times the images'
-        highest layout similarity to recent images of their own kind and style; 0 when off."""
-        if not self.siblings:
-            return torch.zeros((), device=images.device)
-        similarity = self.siblings[kind].max_similarity(_layout(images), labels)
-        return self.D.sibling_weight[labels] * similarity
 
     def _other_styles(self, labels: torch.Tensor) -> torch.Tensor:
         """For each label, another style drawn uniformly from the rest (seeded)."""
@@ -588,14 +559,6 @@ class Trainer:
     def _restore_signal_handlers(handlers: dict[int, Any]) -> None:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
-
-
-def _layout(images: torch.Tensor) -> torch.Tensor:
-    """An image's composition: its 8x8 average-pooled pixels, centred (loss.sibling_memory).
-    D's own features are trained to make real images of one style alike, so they cannot tell
-    a varied style from a collapsed one; the coarse layout can."""
-    pooled = F.avg_pool2d(images.float(), images.shape[-1] // 8).flatten(1)
-    return pooled - pooled.mean(dim=1, keepdim=True)
 
 
 def _grad_norm(module: torch.nn.Module) -> float:
