@@ -65,10 +65,10 @@ class LossSection:
     # y). A G that draws one prototype per style is then named "fake y" by that very
     # prototype, so the classifier stops rewarding it; AC-GAN's optimum has no such check.
     style_class_fakes: bool = False
-    # Experience replay against mode hopping: this share of the minibatch-std groups of fakes D
-    # judges each step are groups G drew at earlier steps, `replay_size` groups kept per style.
+    # Experience replay against mode hopping: this share of the fakes D judges each step (whole
+    # minibatch-std groups) are G's images from earlier steps, `replay_size` kept per style.
     fake_replay: float = 0.0  # 0 = off
-    replay_size: int = 64
+    replay_size: int = 128
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have

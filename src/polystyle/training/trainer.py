@@ -107,9 +107,8 @@ class Trainer:
         self.D = Discriminator(DiscriminatorConfig(**spec, **d_keys))
         self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
         shape = (spec["channels"], spec["size"], spec["size"])
-        group = minibatch_group_size(self.D.config.mbstd_group, config.train.batch)
         self.replay = (
-            FakeReplay(spec["num_styles"], config.loss.replay_size, group, shape)
+            FakeReplay(spec["num_styles"], config.loss.replay_size, shape)
             if config.loss.fake_replay > 0
             else None
         )
@@ -285,8 +284,7 @@ class Trainer:
         r1, d_total = self._with_lazy_r1(d_total, real, labels)
         d_ok = self._update(self.opt_d, d_total)
         if self.replay is not None:
-            groups = self._as_groups(fresh)
-            self.replay.push(groups, labels[: groups.shape[0]], self.rng)
+            self.replay.push(fresh, labels, self.rng)
 
         self.D.requires_grad_(False)
         # Two halves with the same styles and different z: the mode-seeking pairs.
@@ -342,25 +340,17 @@ class Trainer:
 
     def _with_replay(self, fresh: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """D's fakes with the last `loss.fake_replay` share of minibatch-std groups swapped
-        for groups G drew at an earlier step, of the same styles. Fresh fakes alone until
-        every style's buffer is full."""
+        for G's past images of the same styles. Whole groups, so a group's statistic never
+        mixes past and present images. Fresh fakes alone until every style's buffer is full."""
         if self.replay is None or not self.replay.ready(self.present_styles):
             return fresh
-        groups = self._as_groups(fresh)
-        count = groups.shape[0]
-        replayed = round(self.config.loss.fake_replay * count)
-        if replayed == 0:
-            return fresh
-        groups = groups.clone()
-        groups[count - replayed :] = self.replay.draw(labels[count - replayed : count], self.rng)
-        return groups.transpose(0, 1).reshape(fresh.shape)
-
-    def _as_groups(self, images: torch.Tensor) -> torch.Tensor:
-        """(B, C, H, W) -> (B/g, g, C, H, W): group j holds samples j, j + B/g, ... (the
-        minibatch-std layout; `_real_batch` gives each group one style)."""
-        batch = len(images)
-        group = minibatch_group_size(self.D.config.mbstd_group, batch)
-        return images.reshape(group, batch // group, *images.shape[1:]).transpose(0, 1)
+        batch = len(labels)
+        groups = batch // minibatch_group_size(self.D.config.mbstd_group, batch)
+        replayed = round(self.config.loss.fake_replay * groups)
+        swap = torch.arange(batch, device=labels.device) % groups >= groups - replayed
+        fake = fresh.clone()
+        fake[swap] = self.replay.draw(labels[swap], self.rng).to(fake.dtype)
+        return fake
 
     def _other_styles(self, labels: torch.Tensor) -> torch.Tensor:
         """For each label, another style drawn uniformly from the rest (seeded)."""
