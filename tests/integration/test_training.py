@@ -313,33 +313,3 @@ def test_adc_classifier_names_real_and_generated_styles_apart(
     assert torch.cat(real_side["real"]).mean() > torch.cat(real_side["fake"]).mean() + 0.2
     with pytest.raises(ConfigError, match="style_class_margin"):
         tiny("loss.style_class_fakes=true", "loss.style_class_margin=1").loss.validate()
-
-
-REPLAY = ("loss.fake_replay=0.5", "loss.replay_size=4", "model.discriminator.mbstd_group=2")
-
-
-def test_fake_replay_resumes_bit_exact(toy_data: Path, tmp_path: Path) -> None:
-    config = tiny(*REPLAY)
-    quiet = io.StringIO()
-    start_run(str(toy_data), config, tmp_path, name="straight", stream=quiet, max_steps=4)
-    start_run(str(toy_data), config, tmp_path, name="split", stream=quiet, max_steps=2)
-    resume_run(tmp_path / "split", stream=quiet, max_steps=2)
-    straight, split = all_state(tmp_path / "straight"), all_state(tmp_path / "split")
-    different = [k for k in straight if not torch.equal(straight[k], split[k])]
-    assert different == [], different
-    assert int(straight["replay.written"].sum()) == 4 * config.train.batch
-    with pytest.raises(ConfigError, match="fake_replay"):
-        tiny("loss.fake_replay=1.5").loss.validate()
-
-
-def test_fake_replay_swaps_whole_minibatch_std_groups(toy_data: Path, tmp_path: Path) -> None:
-    trainer = trained(toy_data, tmp_path, 2, *REPLAY)
-    assert trainer.replay is not None and trainer.replay.ready(trainer.present_styles)
-    fresh = torch.full_like(to_float(trainer.images[:8]), 7.0)
-    labels = torch.tensor([0, 1, 0, 1, 0, 1, 0, 1])
-    mixed = trainer._with_replay(fresh, labels)
-    # Batch 8 in groups of 2 is four groups {i, i + 4}; the last two (2, 3, 6, 7) are replayed.
-    kept = torch.tensor([True, True, False, False, True, True, False, False])
-    assert torch.equal(mixed[kept], fresh[kept])
-    for image, style in zip(mixed[~kept], labels[~kept].tolist(), strict=True):
-        assert any(torch.equal(image, stored) for stored in trainer.replay.images[style])

@@ -65,10 +65,6 @@ class LossSection:
     # y). A G that draws one prototype per style is then named "fake y" by that very
     # prototype, so the classifier stops rewarding it; AC-GAN's optimum has no such check.
     style_class_fakes: bool = False
-    # Experience replay against mode hopping: this share of the fakes D judges each step (whole
-    # minibatch-std groups) are G's images from earlier steps, `replay_size` kept per style.
-    fake_replay: float = 0.0  # 0 = off
-    replay_size: int = 128
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
@@ -122,11 +118,6 @@ class LossSection:
             raise ConfigError(
                 "loss.style_class_fakes and loss.style_class_margin are two G style losses; "
                 "set one of them"
-            )
-        if not 0 <= self.fake_replay <= 1 or self.replay_size < 1:
-            raise ConfigError(
-                f"loss.fake_replay={self.fake_replay}, loss.replay_size={self.replay_size}; "
-                "use a share in [0, 1] and a size >= 1"
             )
         if self.diversity_pool < 1:
             raise ConfigError(

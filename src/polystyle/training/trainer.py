@@ -46,7 +46,6 @@ from polystyle.training.checkpoint import (
     save_checkpoint,
 )
 from polystyle.training.ema import ema_beta, update_ema
-from polystyle.training.fake_replay import FakeReplay
 from polystyle.training.state import TrainState
 
 SAMPLE_SEED_BASE = 10_000  # fixed seeds of the sample grids, far from users' usual 0..N
@@ -106,12 +105,6 @@ class Trainer:
             d_keys["fake_style_classes"] = True
         self.D = Discriminator(DiscriminatorConfig(**spec, **d_keys))
         self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
-        shape = (spec["channels"], spec["size"], spec["size"])
-        self.replay = (
-            FakeReplay(spec["num_styles"], config.loss.replay_size, shape)
-            if config.loss.fake_replay > 0
-            else None
-        )
         self._place_networks()
 
     def _encoder(self, spec: dict[str, int]) -> StyleEncoder:
@@ -122,7 +115,7 @@ class Trainer:
 
     def _place_networks(self) -> None:
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        for module in (self.G, self.D, self.G_ema, self.E, self.replay):
+        for module in (self.G, self.D, self.G_ema, self.E):
             if module is not None:
                 module.to(self.device)
         self.opt_g = self._adam(self.G, self.config.optim.g_lr)
@@ -142,8 +135,6 @@ class Trainer:
         optimizers = {"opt_g": self.opt_g, "opt_d": self.opt_d}
         if self.E is not None and self.opt_e is not None:
             modules["E"], optimizers["opt_e"] = self.E, self.opt_e
-        if self.replay is not None:
-            modules["replay"] = self.replay
         return Checkpoint(
             modules=modules,
             optimizers=optimizers,
@@ -253,8 +244,7 @@ class Trainer:
 
         self.D.requires_grad_(True)
         with torch.no_grad():
-            fresh = self.G(z, styles)
-        fake = self._with_replay(fresh, labels)
+            fake = self.G(z, styles)
         real_aug, fake_aug = self._aug(real), self._aug(fake)
         real_features = self.D.features(real_aug)
         d_real, real_cls = (
@@ -283,8 +273,6 @@ class Trainer:
             d_total = d_total + cfg.loss.gp_weight * gp
         r1, d_total = self._with_lazy_r1(d_total, real, labels)
         d_ok = self._update(self.opt_d, d_total)
-        if self.replay is not None:
-            self.replay.push(fresh, labels, self.rng)
 
         self.D.requires_grad_(False)
         # Two halves with the same styles and different z: the mode-seeking pairs.
@@ -337,20 +325,6 @@ class Trainer:
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
-
-    def _with_replay(self, fresh: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """D's fakes with the last `loss.fake_replay` share of minibatch-std groups swapped
-        for G's past images of the same styles. Whole groups, so a group's statistic never
-        mixes past and present images. Fresh fakes alone until every style's buffer is full."""
-        if self.replay is None or not self.replay.ready(self.present_styles):
-            return fresh
-        batch = len(labels)
-        groups = batch // minibatch_group_size(self.D.config.mbstd_group, batch)
-        replayed = round(self.config.loss.fake_replay * groups)
-        swap = torch.arange(batch, device=labels.device) % groups >= groups - replayed
-        fake = fresh.clone()
-        fake[swap] = self.replay.draw(labels[swap], self.rng).to(fake.dtype)
-        return fake
 
     def _other_styles(self, labels: torch.Tensor) -> torch.Tensor:
         """For each label, another style drawn uniformly from the rest (seeded)."""
