@@ -8,10 +8,13 @@ diversity ratios to the real data's (pixel and MobileNetV2 feature distance; the
 a collapse of composition the first misses), then the recipe's training throughput (median of
 timed blocks), so quality per kimg can be traded against images per second. Recipes run one
 after another; to use both cores on two recipes, start two processes with `--threads 1`.
-With `--grids DIR`, each judged point's sample grid goes to DIR/NAME/seed-S/.
+With `--grids DIR`, each judged point's sample grid goes to DIR/NAME/seed-S/. `--folder DIR`
+trains on any style folder instead (e.g. a subset of fonts-cjk); the judge is then trained
+on that folder's train split.
 
 Run: .venv/bin/python benchmarks/recipes.py --recipe NAME:OVERRIDES [--recipe ...]
      [--preset cpu-64] [--kimg 18] [--every 6] [--truncation 1,0.7] [--threads N] [--grids DIR]
+     [--data DIR | --folder DIR]
 """
 
 from __future__ import annotations
@@ -55,12 +58,16 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--data", type=Path, help="where fonts-cjk is built (default: a temp dir)")
+    parser.add_argument("--folder", type=Path, help="train on this style folder, not fonts-cjk")
     parser.add_argument("--grids", type=Path, help="write each recipe's sample grids here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data_config = load_run_config(args.preset).data
-    data = args.data or Path(tempfile.gettempdir()) / f"fonts-cjk-{data_config.size}"
-    root, _ = build_dataset("fonts-cjk", data, size=data_config.size)
+    if args.folder:
+        root = args.folder
+    else:
+        data = args.data or Path(tempfile.gettempdir()) / f"fonts-cjk-{data_config.size}"
+        root, _ = build_dataset("fonts-cjk", data, size=data_config.size)
     folder = StyleFolder.open(root, data_config)
     judge = classifier_for(folder)
     real = real_diversity(folder)
