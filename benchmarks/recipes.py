@@ -57,8 +57,9 @@ def main() -> None:
         help="comma-separated truncations to judge at (1 = none), e.g. 1,0.7",
     )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--data", type=Path, help="where fonts-cjk is built (default: a temp dir)")
-    parser.add_argument("--folder", type=Path, help="train on this style folder, not fonts-cjk")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--data", type=Path, help="where fonts-cjk is built (default: a temp dir)")
+    source.add_argument("--folder", type=Path, help="train on this style folder, not fonts-cjk")
     parser.add_argument("--grids", type=Path, help="write each recipe's sample grids here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
