@@ -1,8 +1,7 @@
 """The discriminator family: residual downsampling, minibatch-std, a per-style decision.
 
 `head="multi"` gives one logit per style and the label picks it (StarGAN v2); `"projection"`
-adds <embed(label), features> to an unconditional logit (Miyato & Koyama); `"shared"` is one
-unconditional logit, the style then comes from the AC-GAN head alone. Spectral norm is
+adds <embed(label), features> to an unconditional logit (Miyato & Koyama). Spectral norm is
 optional (R1 is the default regulariser).
 """
 
@@ -26,7 +25,7 @@ from polystyle.nn.layers import EqualConv2d, EqualLinear, MinibatchStd, leaky_re
 class DiscriminatorConfig(ImageSpec):
     channel_base: int = 2048
     channel_max: int = 128
-    head: Literal["multi", "projection", "shared"] = "multi"
+    head: Literal["multi", "projection"] = "multi"
     spectral_norm: bool = False
     mbstd_group: int = 4
     # The style classifier also names G's styles as their own K classes (loss.style_class_fakes).
@@ -34,8 +33,8 @@ class DiscriminatorConfig(ImageSpec):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.head not in ("multi", "projection", "shared"):
-            raise ConfigError(f"discriminator.head={self.head!r}; use multi, projection or shared")
+        if self.head not in ("multi", "projection"):
+            raise ConfigError(f"discriminator.head={self.head!r}; use multi or projection")
 
     def channels_at(self, resolution: int) -> int:
         return channel_schedule(resolution, self.channel_base, self.channel_max)
@@ -76,8 +75,6 @@ class Discriminator(nn.Module):
         self.fc = EqualLinear(c4 * 16, c4)
         if config.head == "multi":
             self.out = EqualLinear(c4, config.num_styles)
-        elif config.head == "shared":
-            self.out = EqualLinear(c4, 1)
         else:
             self.out = EqualLinear(c4, 1)
             self.embed = nn.Parameter(torch.randn(config.num_styles, c4) / math.sqrt(c4))
@@ -112,6 +109,4 @@ class Discriminator(nn.Module):
         feature pass can be judged under several claimed styles."""
         if self.config.head == "multi":
             return self.out(features).gather(1, labels.long()[:, None]).squeeze(1)
-        if self.config.head == "shared":
-            return self.out(features).squeeze(1)
         return self.out(features).squeeze(1) + (self.embed[labels.long()] * features).sum(dim=1)
