@@ -1,8 +1,7 @@
 """The discriminator family: residual downsampling, minibatch-std, a per-style decision.
 
 `head="multi"` gives one logit per style and the label picks it (StarGAN v2); `"projection"`
-adds <embed(label), features> to an unconditional logit (Miyato & Koyama); `"shared"` is one
-unconditional logit, the style then comes from the AC-GAN head alone. Spectral norm is
+adds <embed(label), features> to an unconditional logit (Miyato & Koyama). Spectral norm is
 optional (R1 is the default regulariser).
 """
 
@@ -26,19 +25,16 @@ from polystyle.nn.layers import EqualConv2d, EqualLinear, MinibatchStd, leaky_re
 class DiscriminatorConfig(ImageSpec):
     channel_base: int = 2048
     channel_max: int = 128
-    head: Literal["multi", "projection", "shared"] = "multi"
+    head: Literal["multi", "projection"] = "multi"
     spectral_norm: bool = False
     mbstd_group: int = 4
     # The style classifier also names G's styles as their own K classes (loss.style_class_fakes).
     fake_style_classes: bool = False
-    # The style classifier reads a bag of this resolution's features (mean over positions), so
-    # it sees strokes, not the glyph's arrangement; 0 = the final global features.
-    style_resolution: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.head not in ("multi", "projection", "shared"):
-            raise ConfigError(f"discriminator.head={self.head!r}; use multi, projection or shared")
+        if self.head not in ("multi", "projection"):
+            raise ConfigError(f"discriminator.head={self.head!r}; use multi or projection")
 
     def channels_at(self, resolution: int) -> int:
         return channel_schedule(resolution, self.channel_base, self.channel_max)
@@ -79,21 +75,13 @@ class Discriminator(nn.Module):
         self.fc = EqualLinear(c4 * 16, c4)
         if config.head == "multi":
             self.out = EqualLinear(c4, config.num_styles)
-        elif config.head == "shared":
-            self.out = EqualLinear(c4, 1)
         else:
             self.out = EqualLinear(c4, 1)
             self.embed = nn.Parameter(torch.randn(config.num_styles, c4) / math.sqrt(c4))
         # Auxiliary style classifier (AC-GAN): trained on real styles, it gives G a direct
         # gradient toward the requested style; used when loss.style_class_weight > 0.
         classes = config.num_styles * (2 if config.fake_style_classes else 1)
-        self.c4 = c4
-        if config.style_resolution:
-            local = config.channels_at(config.style_resolution)
-            self.local = EqualConv2d(local, local, 1)
-            self.style_head = EqualLinear(local, classes)
-        else:
-            self.style_head = EqualLinear(c4, classes)
+        self.style_head = EqualLinear(c4, classes)
         if config.spectral_norm:
             for module in self.modules():
                 if isinstance(module, (EqualConv2d, EqualLinear)):
@@ -101,17 +89,9 @@ class Discriminator(nn.Module):
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         x = leaky_relu(self.from_rgb(images))
-        bag = None
-        for block in self.blocks:
-            x = block(x)
-            if x.shape[-1] == self.config.style_resolution:
-                bag = leaky_relu(self.local(x)).mean(dim=(2, 3))
+        x = self.blocks(x)
         x = leaky_relu(self.conv(self.mbstd(x)))
-        h = leaky_relu(self.fc(x.flatten(1)))
-        return h if bag is None else torch.cat([h, bag], 1)
-
-    def style_logits(self, features: torch.Tensor) -> torch.Tensor:
-        return self.style_head(features[:, self.c4 :] if self.config.style_resolution else features)
+        return leaky_relu(self.fc(x.flatten(1)))
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """One logit per image, for the style it claims to be."""
@@ -122,14 +102,11 @@ class Discriminator(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(real/fake logit for the claimed style, style-classifier logits)."""
         h = self.features(images)
-        return self.claim_logits(h, labels), self.style_logits(h)
+        return self.claim_logits(h, labels), self.style_head(h)
 
     def claim_logits(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The real/fake logit of `features` (from `features`) as images of `labels`: one
         feature pass can be judged under several claimed styles."""
-        features = features[:, : self.c4]
         if self.config.head == "multi":
             return self.out(features).gather(1, labels.long()[:, None]).squeeze(1)
-        if self.config.head == "shared":
-            return self.out(features).squeeze(1)
         return self.out(features).squeeze(1) + (self.embed[labels.long()] * features).sum(dim=1)

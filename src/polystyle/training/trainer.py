@@ -249,7 +249,7 @@ class Trainer:
         real_features = self.D.features(real_aug)
         d_real, real_cls = (
             self.D.claim_logits(real_features, labels),
-            self.D.style_logits(real_features),
+            self.D.style_head(real_features),
         )
         fake_features = self.D.features(fake_aug)
         d_fake = self.D.claim_logits(fake_features, labels)
@@ -264,7 +264,7 @@ class Trainer:
         cls_weight = cfg.loss.style_class_weight
         d_cls = F.cross_entropy(real_cls, labels)
         if cfg.loss.style_class_fakes:
-            fake_cls = self.D.style_logits(fake_features)
+            fake_cls = self.D.style_head(fake_features)
             d_cls = d_cls + F.cross_entropy(fake_cls, labels + self.num_styles)
         if cls_weight > 0:
             d_total = d_total + cls_weight * d_cls
