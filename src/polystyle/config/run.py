@@ -65,9 +65,6 @@ class LossSection:
     # y). A G that draws one prototype per style is then named "fake y" by that very
     # prototype, so the classifier stops rewarding it; AC-GAN's optimum has no such check.
     style_class_fakes: bool = False
-    # With style_class_fakes: "adc" is the loss above; "ce" is cross-entropy over all 2K
-    # classes toward "real y", which also pushes G's image away from the other styles.
-    style_class_fakes_g: str = "adc"
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have

@@ -291,9 +291,7 @@ class Trainer:
         if cfg.loss.style_class_margin > 0:
             g_cls = style_margin_loss(real_style_logits, labels, cfg.loss.style_class_margin)
             g_cls = g_cls.mean()
-        if cfg.loss.style_class_fakes and cfg.loss.style_class_fakes_g == "ce":
-            g_cls = F.cross_entropy(g_cls_logits, labels)
-        elif cfg.loss.style_class_fakes:
+        if cfg.loss.style_class_fakes:
             g_cls = adc_style_loss(g_cls_logits, labels).mean()
         g_ms = mode_seeking_loss(
             fake[:half],
