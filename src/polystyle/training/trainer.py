@@ -311,14 +311,7 @@ class Trainer:
             g_total = g_total + weight * (e_losses[0] + e_losses[1])
             assert self.opt_e is not None
             self.opt_e.zero_grad(set_to_none=True)
-        layout_grads = None
-        if cfg.loss.style_class_layout_free and cls_weight > 0 and torch.isfinite(g_total):
-            layout_params = self._layout_params()
-            layout_grads = torch.autograd.grad(
-                cls_weight * g_cls, layout_params, retain_graph=True, allow_unused=True
-            )
-        withheld = layout_grads and zip(layout_params, layout_grads, strict=True)
-        g_ok = self._update(self.opt_g, g_total, withheld)
+        g_ok = self._update(self.opt_g, g_total)
         if e_losses is not None and g_ok:
             self.opt_e.step()
 
@@ -332,15 +325,6 @@ class Trainer:
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
-
-    def _layout_params(self) -> list[torch.nn.Parameter]:
-        G = self.G
-        res = G.config.layout_resolution
-        params = [*G.mapping.layers.parameters(), *G.project.parameters()]
-        for i, block in enumerate(G.blocks):
-            if 4 * 2**i <= res:
-                params += list(block.parameters())
-        return params
 
     def _other_styles(self, labels: torch.Tensor) -> torch.Tensor:
         """For each label, another style drawn uniformly from the rest (seeded)."""
@@ -411,14 +395,11 @@ class Trainer:
         return reconstruction, F.cross_entropy(logits, real_labels)
 
     @staticmethod
-    def _update(optimizer: torch.optim.Optimizer, loss: torch.Tensor, withheld=None) -> bool:
+    def _update(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> bool:
         optimizer.zero_grad(set_to_none=True)
         if not torch.isfinite(loss):
             return False
         loss.backward()
-        for param, grad in withheld or ():
-            if grad is not None and param.grad is not None:
-                param.grad -= grad
         optimizer.step()
         return True
 
