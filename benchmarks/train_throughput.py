@@ -7,6 +7,8 @@ grouped-convolution modulation; the ratio is what the CPU-friendly activation-si
 
 Run: .venv/bin/python benchmarks/train_throughput.py [--blocks 5] [--steps 20] [--threads 2]
      [--set key=value ...]   (e.g. --set train.precision=auto: the same presets in bf16)
+     [--option key=value ...]   (the cost of an option: the preset with these overrides
+     against the same preset without them, instead of against the grouped-conv baseline)
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from polystyle.data.builtin import build_dataset
 from polystyle.training.trainer import Trainer
 
 
-def images_per_second(preset: str, modulation: str, args: argparse.Namespace, work: Path) -> float:
+def images_per_second(
+    preset: str, modulation: str, args: argparse.Namespace, work: Path, option: list[str]
+) -> float:
     config = load_run_config(
         preset,
         [
@@ -39,11 +43,13 @@ def images_per_second(preset: str, modulation: str, args: argparse.Namespace, wo
             "train.checkpoint_every=100000",
             "train.checkpoint_minutes=100000",
             *args.overrides,
+            *option,
         ],
     )
     root, _ = build_dataset("fonts-cjk", work / f"fonts-{config.data.size}", size=config.data.size)
     folder = StyleFolder.open(root, config.data, cache_dir=work / "cache")
-    trainer = Trainer(config, folder, work / f"run-{preset}-{modulation}", stream=io.StringIO())
+    run_dir = work / f"run-{preset}-{modulation}-{len(option)}"
+    trainer = Trainer(config, folder, run_dir, stream=io.StringIO())
     for _ in range(args.warmup):
         trainer.train_step()
     blocks = []
@@ -65,19 +71,29 @@ def main() -> None:
     parser.add_argument(
         "--set", dest="overrides", nargs="*", default=[], help="key=value overrides, all presets"
     )
+    parser.add_argument(
+        "--option", nargs="*", default=[], help="key=value overrides timed against none"
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for preset in args.presets.split(","):
-            fast = images_per_second(preset, "activation", args, Path(tmp))
-            base = images_per_second(preset, "grouped", args, Path(tmp))
+            if args.option:
+                fast = images_per_second(preset, "activation", args, Path(tmp), args.option)
+                base = images_per_second(preset, "activation", args, Path(tmp), [])
+            else:
+                fast = images_per_second(preset, "activation", args, Path(tmp), [])
+                base = images_per_second(preset, "grouped", args, Path(tmp), [])
             rows.append(f"| {preset} | {fast:.1f} | {base:.1f} | {fast / base:.2f}x |")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, {args.threads} threads, "
         f"torch {torch.__version__}; overrides {args.overrides}"
     )
     print(f"median of {args.blocks} blocks x {args.steps} steps after {args.warmup} warm-up\n")
-    print("| preset | polystyle img/s | baseline (grouped-conv modulation) img/s | ratio |")
+    if args.option:
+        print(f"| preset | with {' '.join(args.option)} img/s | without img/s | ratio |")
+    else:
+        print("| preset | polystyle img/s | baseline (grouped-conv modulation) img/s | ratio |")
     print("|---|---|---|---|")
     print("\n".join(rows))
 

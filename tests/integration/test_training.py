@@ -23,7 +23,7 @@ from polystyle.training import checkpoint as checkpoint_module
 from polystyle.training.callbacks import JsonLines
 from polystyle.training.checkpoint import latest_checkpoint
 from polystyle.training.run import resume_run, start_run
-from polystyle.training.trainer import Trainer
+from polystyle.training.trainer import Trainer, gradients_of
 from tests.conftest import TINY_TRAIN
 
 
@@ -313,3 +313,39 @@ def test_adc_classifier_names_real_and_generated_styles_apart(
     assert torch.cat(real_side["real"]).mean() > torch.cat(real_side["fake"]).mean() + 0.2
     with pytest.raises(ConfigError, match="style_class_margin"):
         tiny("loss.style_class_fakes=true", "loss.style_class_margin=1").loss.validate()
+
+
+def test_withheld_gradients_leave_only_the_other_losses_on_those_parameters() -> None:
+    torch.manual_seed(0)
+    a, b = torch.nn.Parameter(torch.randn(3)), torch.nn.Parameter(torch.randn(3))
+    optimizer = torch.optim.SGD([a, b], lr=0.1)
+    kept, other = (a * b).sum(), (a**2 + b**2).sum()
+    withheld = gradients_of(other, [a])
+    assert Trainer._update(optimizer, kept + other, withheld)
+    # a learnt from `kept` alone (grad b), b from both (grad a + 2b), both before the step.
+    b_before = b.detach() + 0.1 * b.grad
+    a_before = a.detach() + 0.1 * a.grad
+    assert torch.allclose(a.grad, b_before)
+    assert torch.allclose(b.grad, a_before + 2 * b_before)
+
+
+def test_style_loss_kept_off_the_layout_path(toy_data: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="layout_resolution"):
+        trained(toy_data, tmp_path / "bad", 1, "loss.style_class_layout_free=true")
+    base = ("model.generator.layout_resolution=8",)
+    runs = {}
+    for free in ("false", "true"):
+        trainer = trained(
+            toy_data, tmp_path / free, 1, *base, f"loss.style_class_layout_free={free}"
+        )
+        runs[free] = [p.detach().clone() for p in trainer.G.parameters()], trainer
+    trainer = runs["true"][1]
+    layout = {id(p) for p in trainer.G.layout_parameters()}
+    changed = {
+        id(p): not torch.equal(x, y)
+        for p, x, y in zip(trainer.G.parameters(), runs["false"][0], runs["true"][0], strict=True)
+    }
+    # One step from the same seed: D's update does not depend on the option, so G's layout
+    # path is the only part that learns differently (the style loss is kept off it).
+    assert any(changed[i] for i in layout)
+    assert not any(v for i, v in changed.items() if i not in layout)

@@ -278,3 +278,21 @@ def test_layout_layers_take_the_noise_alone_and_keep_one_code_per_sample() -> No
         assert g(z, s, truncation=0.5).shape == (6, 1, 16, 16)
     with pytest.raises(ConfigError, match="layout_resolution=6"):
         build_generator("stylegan-lite", {**TINY, "layout_resolution": 6})
+
+
+def test_layout_parameters_are_the_noise_to_layout_path() -> None:
+    g = build_generator(
+        "stylegan-lite", {**TINY, **WIDTHS["stylegan-lite"], "layout_resolution": 8}
+    )
+    layout = {id(p) for p in g.layout_parameters()}
+    named = dict(g.named_parameters())
+    in_layout = sorted(n for n, p in named.items() if id(p) in layout)
+    assert len(layout) == len(in_layout) > 0
+    assert all(
+        n.startswith(("mapping.layers.", "project.", "blocks.0.", "blocks.1.")) for n in in_layout
+    )
+    assert any(n.startswith("blocks.1.") for n in in_layout)  # the 8 px block
+    assert id(named["mapping.embedding"]) not in layout  # the layout code never sees the style
+    assert not any(id(p) in layout for p in g.blocks[2].parameters())  # 16 px: styled
+    plain = build_generator("stylegan-lite", {**TINY, **WIDTHS["stylegan-lite"]})
+    assert plain.layout_parameters() == []

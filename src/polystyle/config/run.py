@@ -65,6 +65,12 @@ class LossSection:
     # y). A G that draws one prototype per style is then named "fake y" by that very
     # prototype, so the classifier stops rewarding it; AC-GAN's optimum has no such check.
     style_class_fakes: bool = False
+    # True (needs model.generator.layout_resolution > 0): G's style-classifier loss does not
+    # train the layout path (the mapping layers, the 4x4 input, the layout layers), so how z
+    # sets the layout is learnt from the adversarial losses alone and the classifier shapes
+    # only the finer layers. Any style loss that reaches the layout path collapses it to one
+    # composition per style (BENCHMARKS.md, "What collapses the composition").
+    style_class_layout_free: bool = False
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have

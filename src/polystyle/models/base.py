@@ -114,6 +114,12 @@ class StyleGenerator(nn.Module):
     ) -> None:
         """Called once per training step; architectures with a truncation centre update it."""
 
+    def layout_parameters(self) -> list[nn.Parameter]:
+        """The parameters that set the coarse layout from z alone (none unless the
+        architecture has style-free layout layers): `loss.style_class_layout_free` keeps
+        G's style-classifier loss off them."""
+        return []
+
 
 def one_hot(labels: torch.Tensor, num_styles: int) -> torch.Tensor:
     return torch.nn.functional.one_hot(labels.long(), num_styles).float()

@@ -251,11 +251,29 @@ class StyleGANLite(StyleGenerator):
         fine = styled[:, None, :].expand(-1, self.num_ws - self.layout_ws, -1)
         return torch.cat([coarse, fine], dim=1)
 
+    def layout_parameters(self) -> list[nn.Parameter]:
+        """The mapping layers (they also map z to the layout code), the 4x4 input and the
+        blocks at or below `layout_resolution`; not the style embedding, which the layout
+        code never sees."""
+        if not self.layout_ws:
+            return []
+        params = [*self.mapping.layers.parameters()]
+        params += [self.const] if self.config.input == "const" else [*self.project.parameters()]
+        for resolution, block in zip(self.block_resolutions(), self.blocks, strict=True):
+            if resolution <= self.config.layout_resolution:
+                params += block.parameters()
+        return params
+
+    def block_resolutions(self) -> list[int]:
+        return [4 * 2**i for i in range(len(self.blocks))]
+
     def layer_resolutions(self) -> list[int]:
         """The resolution each per-layer code acts on; a code shared at a block seam (to_rgb of
         one block, first conv of the next) is counted with the coarser block."""
         resolutions = []
-        for i, block in enumerate(self.blocks):
+        for i, (resolution, block) in enumerate(
+            zip(self.block_resolutions(), self.blocks, strict=True)
+        ):
             count = block.num_ws if i == 0 else block.num_ws - 1
-            resolutions += [4 * 2**i] * count
+            resolutions += [resolution] * count
         return resolutions

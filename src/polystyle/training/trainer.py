@@ -23,6 +23,7 @@ from polystyle.augment import build_augment
 from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
 from polystyle.devices import autocast_dtype, pick_device
+from polystyle.errors import ConfigError
 from polystyle.losses import (
     adc_style_loss,
     get_loss,
@@ -105,6 +106,12 @@ class Trainer:
             d_keys["fake_style_classes"] = True
         self.D = Discriminator(DiscriminatorConfig(**spec, **d_keys))
         self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
+        self.layout_params = self.G.layout_parameters()
+        if config.loss.style_class_layout_free and not self.layout_params:
+            raise ConfigError(
+                "loss.style_class_layout_free needs style-free layout layers: add "
+                "--set model.generator.layout_resolution=8 (stylegan-lite)"
+            )
         self._place_networks()
 
     def _encoder(self, spec: dict[str, int]) -> StyleEncoder:
@@ -311,7 +318,10 @@ class Trainer:
             g_total = g_total + weight * (e_losses[0] + e_losses[1])
             assert self.opt_e is not None
             self.opt_e.zero_grad(set_to_none=True)
-        g_ok = self._update(self.opt_g, g_total)
+        withheld = []
+        if cfg.loss.style_class_layout_free and cls_weight > 0 and torch.isfinite(g_total):
+            withheld = gradients_of(cls_weight * g_cls, self.layout_params)
+        g_ok = self._update(self.opt_g, g_total, withheld)
         if e_losses is not None and g_ok:
             self.opt_e.step()
 
@@ -395,11 +405,20 @@ class Trainer:
         return reconstruction, F.cross_entropy(logits, real_labels)
 
     @staticmethod
-    def _update(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> bool:
+    def _update(
+        optimizer: torch.optim.Optimizer,
+        loss: torch.Tensor,
+        withheld: list[tuple[torch.nn.Parameter, torch.Tensor]] | None = None,
+    ) -> bool:
+        """One optimizer step on `loss`, less the `withheld` (parameter, gradient) pairs:
+        the part of `loss` those parameters must not learn from."""
         optimizer.zero_grad(set_to_none=True)
         if not torch.isfinite(loss):
             return False
         loss.backward()
+        for param, grad in withheld or ():
+            if param.grad is not None:
+                param.grad -= grad
         optimizer.step()
         return True
 
@@ -559,6 +578,15 @@ class Trainer:
     def _restore_signal_handlers(handlers: dict[int, Any]) -> None:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+
+
+def gradients_of(
+    loss: torch.Tensor, params: list[torch.nn.Parameter]
+) -> list[tuple[torch.nn.Parameter, torch.Tensor]]:
+    """(parameter, d loss / d parameter) for each of `params` that `loss` reaches, keeping
+    the graph for the full backward that follows."""
+    grads = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
+    return [(param, grad) for param, grad in zip(params, grads, strict=True) if grad is not None]
 
 
 def _grad_norm(module: torch.nn.Module) -> float:
