@@ -52,21 +52,6 @@ def mode_seeking_loss(
     return (1.0 / (image_gap / latent_gap + 1e-5)).mean()
 
 
-def content_consistency_loss(
-    images_a: torch.Tensor, images_b: torch.Tensor, resolution: int = 8
-) -> torch.Tensor:
-    """1 - Pearson correlation of each pair's grey images pooled to `resolution` px, averaged.
-
-    Pairs share z and differ in style. The correlation ignores stroke weight and ink level,
-    which styles may change, and scores only where the ink lies at a coarse scale.
-    """
-    grey_a = F.adaptive_avg_pool2d(images_a.float().mean(1, keepdim=True), resolution).flatten(1)
-    grey_b = F.adaptive_avg_pool2d(images_b.float().mean(1, keepdim=True), resolution).flatten(1)
-    grey_a = grey_a - grey_a.mean(dim=1, keepdim=True)
-    grey_b = grey_b - grey_b.mean(dim=1, keepdim=True)
-    return (1 - F.cosine_similarity(grey_a, grey_b, dim=1, eps=1e-6)).mean()
-
-
 def style_margin_loss(logits: torch.Tensor, labels: torch.Tensor, margin: float) -> torch.Tensor:
     """Multi-class hinge (Crammer and Singer 2001) per sample: max(0, margin - (true logit -
     best other logit)).
