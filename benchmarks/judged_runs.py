@@ -4,7 +4,9 @@ at equal images seen.
 
 Diversity is reported twice. Pixel distance counts blur and grey background as variety, so a
 generator that draws one composition per style with noisy strokes scores above the data;
-MobileNetV2 feature distance compares what the images depict and sees that collapse."""
+MobileNetV2 feature distance compares what the images depict and sees that collapse. The
+composition ratio counts it: the effective number of distinct layouts among a style's images
+(a Vendi score), generated over real, at equal numbers of images."""
 
 from __future__ import annotations
 
@@ -18,7 +20,11 @@ import torch
 
 from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
-from polystyle.metrics.diversity import mean_pairwise_distance, mean_pairwise_feature_distance
+from polystyle.metrics.diversity import (
+    composition_count,
+    mean_pairwise_distance,
+    mean_pairwise_feature_distance,
+)
 from polystyle.metrics.style_accuracy import JudgedClassifier, per_style_accuracy
 from polystyle.models import one_hot
 from polystyle.nn.mobilenet_v2 import features
@@ -45,6 +51,7 @@ class Judged(NamedTuple):
     weakest_style: str
     diversity_ratio: float  # within-style pixel diversity, generated / real
     feature_diversity_ratio: float  # within-style MobileNetV2 feature diversity, generated / real
+    composition_ratio: float  # effective number of compositions per style, generated / real
 
 
 class StyleDiversity(NamedTuple):
@@ -52,6 +59,7 @@ class StyleDiversity(NamedTuple):
 
     pixel: float
     feature: float
+    compositions: float  # among PER_STYLE images
 
 
 def style_diversities(images_by_style: dict[str, torch.Tensor]) -> dict[str, StyleDiversity]:
@@ -60,6 +68,7 @@ def style_diversities(images_by_style: dict[str, torch.Tensor]) -> dict[str, Sty
         name: StyleDiversity(
             mean_pairwise_distance(images[:DIVERSITY_IMAGES]),
             mean_pairwise_feature_distance(features(images[:DIVERSITY_IMAGES])),
+            composition_count(images[:PER_STYLE]),
         )
         for name, images in images_by_style.items()
     }
@@ -72,6 +81,7 @@ def within_style_diversity(images: torch.Tensor, labels: torch.Tensor) -> StyleD
     return StyleDiversity(
         sum(d.pixel for d in per_style.values()) / count,
         sum(d.feature for d in per_style.values()) / count,
+        sum(d.compositions for d in per_style.values()) / count,
     )
 
 
@@ -100,6 +110,7 @@ def judged(
         min(accuracy, key=accuracy.__getitem__),
         diversity.pixel / real.pixel,
         diversity.feature / real.feature,
+        diversity.compositions / real.compositions,
     )
 
 

@@ -5,7 +5,8 @@ accuracy on the real test split is printed as the upper reference). Baselines in
 run: the same architecture and config, untrained (chance level for the judge), and the real
 data's own within-style diversity, as mean pairwise pixel distance and as MobileNetV2 feature
 distance (pixels count blur and grey background as variety; features see a generator that
-draws one composition per style).
+draws one composition per style), and the effective number of compositions among 64 images
+of each style (a Vendi score of their layouts), generated over real.
 
 Run: .venv/bin/python benchmarks/quality.py MODEL_DIR DATA_DIR [--per-style 128]
      [--truncation 1.0] [--judge-epochs 20]
@@ -78,24 +79,30 @@ def main() -> None:
     print(f"training: {pipe.meta.get('training', {})}\n")
     print(
         "| style | judge on real test | trained model | untrained baseline "
-        "| diversity generated | diversity real | ratio | feature diversity ratio |"
+        "| diversity generated | diversity real | ratio | feature diversity ratio "
+        "| composition ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in names:
         print(
             f"| {n} | {judge.real_test_accuracy[n]:.3f} | {acc[n]:.3f} | {acc0[n]:.3f} "
             f"| {div[n].pixel:.3f} | {real_div[n].pixel:.3f} "
             f"| {div[n].pixel / real_div[n].pixel:.2f} "
-            f"| {div[n].feature / real_div[n].feature:.2f} |"
+            f"| {div[n].feature / real_div[n].feature:.2f} "
+            f"| {div[n].compositions / real_div[n].compositions:.2f} |"
         )
     mean = lambda values: sum(values) / len(values)  # noqa: E731
     pixel = mean([d.pixel for d in div.values()])
     real_pixel = mean([d.pixel for d in real_div.values()])
     feature = mean([d.feature for d in div.values()]) / mean([d.feature for d in real_div.values()])
+    compositions = mean([d.compositions for d in div.values()]) / mean(
+        [d.compositions for d in real_div.values()]
+    )
     print(
         f"| **mean** | {mean(list(judge.real_test_accuracy.values())):.3f} "
         f"| {mean(list(acc.values())):.3f} | {mean(list(acc0.values())):.3f} "
-        f"| {pixel:.3f} | {real_pixel:.3f} | {pixel / real_pixel:.2f} | {feature:.2f} |"
+        f"| {pixel:.3f} | {real_pixel:.3f} | {pixel / real_pixel:.2f} | {feature:.2f} "
+        f"| {compositions:.2f} |"
     )
 
 

@@ -78,9 +78,9 @@ def main() -> None:
     )
     print(
         "| recipe | kimg | steps | truncation | style acc. mean | weakest style "
-        "| pixel diversity ratio | feature diversity ratio |"
+        "| pixel diversity ratio | feature diversity ratio | composition ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     speeds = {}
     for name, recipe in args.recipe:
         overrides = [*recipe, *QUIET, f"train.threads={args.threads}"]
@@ -92,7 +92,7 @@ def main() -> None:
             print(
                 f"| {name} | {j.kimg:.1f} | {j.step} | {j.truncation:g} | {j.mean:.3f} "
                 f"| {j.weakest:.2f} ({j.weakest_style}) | {j.diversity_ratio:.2f} "
-                f"| {j.feature_diversity_ratio:.2f} |",
+                f"| {j.feature_diversity_ratio:.2f} | {j.composition_ratio:.2f} |",
                 flush=True,
             )
         with tempfile.TemporaryDirectory() as work:

@@ -64,6 +64,18 @@ def test_memorisation_flags_a_copying_generator(toy_folder: StyleFolder) -> None
     assert memo["real_to_train"]["mean"] > 0.05
 
 
+def test_compositions_count_one_image_drawn_over_and_over(toy_folder: StyleFolder) -> None:
+    """A generator that draws one image per style has one composition per style, counted
+    at as many images as the real side."""
+    labels = toy_folder.labels.unique().repeat_interleave(12)
+    firsts = [int((toy_folder.labels == s).nonzero()[0]) for s in labels.tolist()]
+    report = evaluate(EvalContext(toy_folder.images[firsts], labels, toy_folder), ["diversity"])
+    for counts in report["metrics"]["diversity"]["per_style"].values():
+        assert counts["compositions"]["generated"] == pytest.approx(1.0)
+        assert counts["compositions"]["real"] > 1.5
+        assert counts["compositions"]["images"] <= 12
+
+
 def test_evaluate_cli_writes_stable_reports(toy_data: Path, tmp_path: Path) -> None:
     trained = polystyle(*train_args(toy_data, tmp_path, "--kimg", "0.04", "--json"))
     assert trained.returncode == 0, trained.stderr

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from polystyle.metrics.diversity import composition_count, vendi_score
 from polystyle.metrics.frechet import FeatureStats, frechet_distance, frechet_distance_of
 from polystyle.metrics.kid import kernel_inception_distance
 from polystyle.metrics.precision_recall import precision_recall
@@ -99,3 +100,36 @@ def test_precision_recall_separates_fidelity_from_coverage():
 def test_precision_recall_needs_more_points_than_k():
     with pytest.raises(ValueError, match="k=3"):
         precision_recall(torch.zeros(3, 2), torch.zeros(10, 2))
+
+
+def _glyphs(count: int, seed: int) -> torch.Tensor:
+    """`count` uint8 RGB 32 px images, each a different random arrangement of ink blocks."""
+    g = torch.Generator().manual_seed(seed)
+    blocks = (torch.rand(count, 1, 8, 8, generator=g) > 0.6).float()
+    ink = torch.nn.functional.interpolate(blocks, scale_factor=4)
+    return (255 * (1 - ink)).to(torch.uint8).repeat(1, 3, 1, 1)
+
+
+def test_vendi_score_counts_distinct_items():
+    assert vendi_score(torch.eye(6)) == pytest.approx(6.0)
+    assert vendi_score(torch.ones(6, 4)) == pytest.approx(1.0)
+    two_kinds = torch.cat([torch.eye(2)[[0, 0, 0]], torch.eye(2)[[1, 1, 1]]])
+    assert vendi_score(two_kinds) == pytest.approx(2.0)
+
+
+def test_composition_count_separates_a_collapse_from_variety():
+    varied = _glyphs(32, seed=0)
+    one = varied[:1].repeat(32, 1, 1, 1)
+    four = varied[:4].repeat(8, 1, 1, 1)
+    assert composition_count(one) == pytest.approx(1.0)
+    assert composition_count(four) == pytest.approx(4.0, rel=0.1)
+    assert composition_count(varied) > 3 * composition_count(four)
+
+
+def test_composition_count_ignores_ink_level():
+    """A style may draw the same layout in lighter ink: one composition, not two."""
+    glyphs = _glyphs(16, seed=1)
+    lighter = (255 - (255 - glyphs.float()) * 0.4).to(torch.uint8)
+    assert composition_count(torch.cat([glyphs, lighter])) == pytest.approx(
+        composition_count(glyphs), rel=0.01
+    )

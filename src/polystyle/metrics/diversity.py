@@ -1,12 +1,16 @@
-"""Within-style diversity: mean pairwise pixel distance between images of one style.
+"""Within-style diversity: mean pairwise pixel distance between images of one style, and an
+effective number of compositions.
 
-Compared with the same number for real images of that style, it exposes mode collapse (a
+Compared with the same numbers for real images of that style, they expose mode collapse (a
 generator whose samples are near-copies scores far below the data).
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
+
+LAYOUT_RESOLUTION = 16  # px: where the ink lies, not how the strokes are drawn
 
 
 def mean_pairwise_distance(images: torch.Tensor, max_images: int = 256) -> float:
@@ -44,3 +48,31 @@ def mean_pairwise_feature_distance(features: torch.Tensor, max_items: int = 256)
     if len(f) < 2:
         return 0.0
     return float(torch.cdist(f, f).square().sum() / (len(f) * (len(f) - 1)))
+
+
+def vendi_score(vectors: torch.Tensor) -> float:
+    """Vendi score (Friedman and Dieng 2023) of unit-norm `vectors` under the cosine kernel:
+    the exponential of the entropy of the kernel matrix's eigenvalues, an effective number of
+    distinct items. n copies of one item score 1; n orthogonal items score n.
+
+    Mean pairwise distance rises with one far-off item among near-copies; this counts how
+    many different things a set holds, so it reads as "how many compositions"."""
+    if len(vectors) == 0:
+        return 0.0
+    unit = F.normalize(vectors.double(), dim=1)
+    eigenvalues = torch.linalg.eigvalsh(unit @ unit.T / len(unit)).clamp(min=0)
+    eigenvalues = eigenvalues[eigenvalues > 1e-12]
+    if len(eigenvalues) == 0:  # all zero vectors (blank layouts): one item
+        return 1.0
+    eigenvalues = eigenvalues / eigenvalues.sum()
+    return float(torch.exp(-(eigenvalues * eigenvalues.log()).sum()))
+
+
+def composition_count(images: torch.Tensor, resolution: int = LAYOUT_RESOLUTION) -> float:
+    """Effective number of distinct compositions among uint8 `images`: the Vendi score of
+    their layouts (grey, pooled to `resolution` px, centred, so the kernel is each pair's
+    Pearson correlation and ignores ink level and contrast). It grows with the number of
+    images; compare sets of equal size."""
+    grey = images.float().mean(dim=1, keepdim=True)
+    layouts = F.adaptive_avg_pool2d(grey, resolution).flatten(1)
+    return vendi_score(layouts - layouts.mean(dim=1, keepdim=True))

@@ -57,11 +57,16 @@ def markdown(report: dict[str, Any]) -> str:
     if "diversity" in m:
         d = m["diversity"]
         mob = d["mean"]["mobilenet_feature_distance"]
+        comp = d["mean"]["compositions"]
         mem = d["memorisation"]
         summary += [
             [
                 "diversity, MobileNetV2 feature distance: generated / real",
                 f"{_fmt(mob['generated'])} / {_fmt(mob['real'])}",
+            ],
+            [
+                "compositions per style (Vendi score of layouts): generated / real",
+                f"{_fmt(comp['generated'], 1)} / {_fmt(comp['real'], 1)}",
             ],
             [
                 "memorisation, nearest-train RMS distance: generated / real held-out",
@@ -91,6 +96,8 @@ def markdown(report: dict[str, Any]) -> str:
         columns += [
             ("MobileNetV2 dist. gen", div("mobilenet_feature_distance", "generated")),
             ("MobileNetV2 dist. real", div("mobilenet_feature_distance", "real")),
+            ("compositions gen", div("compositions", "generated")),
+            ("compositions real", div("compositions", "real")),
         ]
     lines += ["## Per style", ""]
     lines += _table(

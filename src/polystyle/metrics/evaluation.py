@@ -32,6 +32,7 @@ from polystyle.sampling.images import to_float
 
 DEFAULT_METRICS = ("fid", "kid", "precision_recall", "style_accuracy", "diversity")
 FEATURE_CACHE_VERSION = 1
+COMPOSITION_IMAGES = 256  # per style and side, for the effective number of compositions
 Report = dict[str, object]
 
 
@@ -194,11 +195,23 @@ def judge_features(judge: JudgedClassifier, images: torch.Tensor, batch: int = 2
     )
 
 
+def _compositions(fake: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
+    """Effective numbers of compositions, each side counted among as many images as the
+    smaller side has (the count grows with the number of images)."""
+    count = min(len(fake), len(real), COMPOSITION_IMAGES)
+    return {
+        "generated": diversity.composition_count(fake[:count]),
+        "real": diversity.composition_count(real[:count]),
+        "images": count,
+    }
+
+
 @METRICS.register("diversity")
 def diversity_metric(ctx: EvalContext) -> Report:
-    """Within-style spread (MobileNetV2 feature distance and pixel L1), generated vs real, and
-    memorisation: each generated image's RMS pixel distance to its nearest training image, beside
-    the same for real held-out images (a copying generator scores far below them)."""
+    """Within-style spread (MobileNetV2 feature distance, pixel L1 and the effective number of
+    compositions), generated vs real, and memorisation: each generated image's RMS pixel
+    distance to its nearest training image, beside the same for real held-out images (a
+    copying generator scores far below them)."""
     names = ctx.style_names
     per_style = {}
     for i, name in enumerate(names):
@@ -216,6 +229,7 @@ def diversity_metric(ctx: EvalContext) -> Report:
                 "generated": diversity.mean_pairwise_distance(ctx.fake[fake_mask]),
                 "real": diversity.mean_pairwise_distance(ctx.real[real_mask]),
             },
+            "compositions": _compositions(ctx.fake[fake_mask], ctx.real[real_mask]),
         }
     train = ctx.folder.images[ctx.folder.indices("train") or list(range(len(ctx.folder)))]
     memorisation = {
@@ -231,7 +245,7 @@ def diversity_metric(ctx: EvalContext) -> Report:
                 side: _mean({n: v[kind][side] for n, v in per_style.items()})
                 for side in ("generated", "real")
             }
-            for kind in ("mobilenet_feature_distance", "pixel_l1")
+            for kind in ("mobilenet_feature_distance", "pixel_l1", "compositions")
         },
         "memorisation": memorisation,
     }
