@@ -6,7 +6,9 @@ Diversity is reported twice. Pixel distance counts blur and grey background as v
 generator that draws one composition per style with noisy strokes scores above the data;
 MobileNetV2 feature distance compares what the images depict and sees that collapse. The
 composition ratio counts it: the effective number of distinct layouts among a style's images
-(a Vendi score), generated over real, at equal numbers of images."""
+(a Vendi score), generated over real, at equal numbers of images. Layout agreement asks
+whether z picks the content: one z drawn in every style, the mean correlation of its layouts,
+over the same for one character in every font of the data."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
 from polystyle.metrics.diversity import (
     composition_count,
+    layout_agreement,
     mean_pairwise_distance,
     mean_pairwise_feature_distance,
 )
@@ -52,6 +55,7 @@ class Judged(NamedTuple):
     diversity_ratio: float  # within-style pixel diversity, generated / real
     feature_diversity_ratio: float  # within-style MobileNetV2 feature diversity, generated / real
     composition_ratio: float  # effective number of compositions per style, generated / real
+    agreement_ratio: float  # one z's layout across styles, over one character's across fonts
 
 
 class StyleDiversity(NamedTuple):
@@ -89,16 +93,38 @@ def real_diversity(folder: StyleFolder) -> StyleDiversity:
     return within_style_diversity(folder.images, folder.labels)
 
 
+def real_layout_agreement(folder: StyleFolder) -> tuple[float, float]:
+    """`layout_agreement` of up to `PER_STYLE` file stems drawn in every style (fonts-cjk: one
+    character in each font), and the same with each style's list rotated by its index, so
+    that no two styles show one character: the level at which content is not kept. NaN when
+    no stem is in every style, so no ratio is claimed."""
+    styles = len(folder.style_names)
+    shared = [ids for ids in folder.pairs.by_stem.values() if len(ids) == styles][:PER_STYLE]
+    if styles < 2 or len(shared) < styles:
+        return float("nan"), float("nan")
+    images = folder.images
+    by_style = torch.stack([images[[ids[s] for ids in shared]] for s in range(styles)])
+    rotated = torch.stack([by_style[s].roll(s, dims=0) for s in range(styles)])
+    return layout_agreement(by_style), layout_agreement(rotated)
+
+
 def judged(
-    trainer: Trainer, judge: JudgedClassifier, real: StyleDiversity, truncation: float = 1.0
+    trainer: Trainer,
+    judge: JudgedClassifier,
+    real: StyleDiversity,
+    real_agreement: float,
+    truncation: float = 1.0,
 ) -> Judged:
     """The EMA generator on `PER_STYLE` images per style (seed 0, the same z at every
-    truncation, so truncations differ only by the pull toward the style means)."""
+    truncation, so truncations differ only by the pull toward the style means). Layout
+    agreement draws the first style's z in every style."""
     styles = trainer.num_styles
     labels = torch.arange(styles).repeat_interleave(PER_STYLE)
     z = torch.randn(len(labels), trainer.z_dim, generator=torch.Generator().manual_seed(0))
+    shared_z = z[:PER_STYLE].repeat(styles, 1)
     with torch.no_grad():
         images = to_uint8(trainer.G_ema(z, one_hot(labels, styles), truncation))
+        restyled = to_uint8(trainer.G_ema(shared_z, one_hot(labels, styles), truncation))
     accuracy = per_style_accuracy(judge.model.predict(images), labels, trainer.folder.style_names)
     diversity = within_style_diversity(images, labels)
     return Judged(
@@ -111,6 +137,7 @@ def judged(
         diversity.pixel / real.pixel,
         diversity.feature / real.feature,
         diversity.compositions / real.compositions,
+        layout_agreement(restyled.view(styles, PER_STYLE, *restyled.shape[1:])) / real_agreement,
     )
 
 
@@ -120,13 +147,17 @@ def train_judged(
     judge: JudgedClassifier,
     every_kimg: float,
     real: StyleDiversity,
+    real_agreement: float,
     truncations: Sequence[float] = (1.0,),
     grids: Path | None = None,
+    model: Path | None = None,
 ) -> Iterator[Judged]:
     """Train `config` to its `train.kimg`, yielding a judgement per truncation every
-    `every_kimg`; `real` is `real_diversity(folder)`, computed once by the caller for all its
-    recipes. With `grids`, the EMA sample grid (one row per style) is written there at each
-    judgement, so what a diversity ratio means can be seen."""
+    `every_kimg`; `real` and `real_agreement` are `real_diversity(folder)` and
+    `real_layout_agreement(folder)`, computed once by the caller for all its recipes. With
+    `grids`, the EMA sample grid (one row per style) is written there at each judgement, so
+    what a diversity ratio means can be seen. With `model`, the trained model folder is
+    written there at the end, so new measures can be read from it without training again."""
     with tempfile.TemporaryDirectory() as work:
         trainer = Trainer(config, folder, Path(work) / "run", stream=io.StringIO())
         chunk = max(1, round(every_kimg * 1000 / config.train.batch))
@@ -138,4 +169,6 @@ def train_judged(
                 grid = make_grid(trainer.sample_grid(), columns=config.train.samples_per_style)
                 grid.save(grids / f"{trainer.state.kimg:.0f}kimg.png")
             for truncation in truncations:
-                yield judged(trainer, judge, real, truncation)
+                yield judged(trainer, judge, real, real_agreement, truncation)
+        if model is not None:
+            trainer.export(model)

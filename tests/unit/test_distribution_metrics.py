@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from polystyle.metrics.diversity import composition_count, vendi_score
+from polystyle.metrics.diversity import composition_count, layout_agreement, vendi_score
 from polystyle.metrics.frechet import FeatureStats, frechet_distance, frechet_distance_of
 from polystyle.metrics.kid import kernel_inception_distance
 from polystyle.metrics.precision_recall import precision_recall
@@ -133,3 +133,17 @@ def test_composition_count_ignores_ink_level():
     assert composition_count(torch.cat([glyphs, lighter])) == pytest.approx(
         composition_count(glyphs), rel=0.01
     )
+
+
+def test_layout_agreement_tells_kept_content_from_content_picked_by_style():
+    glyphs = _glyphs(16, seed=2)
+    lighter = (255 - (255 - glyphs.float()) * 0.4).to(torch.uint8)
+    kept = torch.stack([glyphs, lighter, glyphs])  # one layout per source in every style
+    reshuffled = torch.stack([glyphs, lighter.roll(1, dims=0), glyphs.roll(2, dims=0)])
+    assert layout_agreement(kept) == pytest.approx(1.0)
+    assert layout_agreement(reshuffled) < 0.3
+
+
+def test_layout_agreement_needs_two_styles():
+    with pytest.raises(ValueError, match=">= 2 styles"):
+        layout_agreement(_glyphs(4, seed=0)[None])

@@ -1,5 +1,6 @@
 """Within-style diversity: mean pairwise pixel distance between images of one style, and an
-effective number of compositions.
+effective number of compositions; and how well one source (a z, a character) keeps its layout
+across styles.
 
 Compared with the same numbers for real images of that style, they expose mode collapse (a
 generator whose samples are near-copies scores far below the data).
@@ -68,11 +69,35 @@ def vendi_score(vectors: torch.Tensor) -> float:
     return float(torch.exp(-(eigenvalues * eigenvalues.log()).sum()))
 
 
-def composition_count(images: torch.Tensor, resolution: int = LAYOUT_RESOLUTION) -> float:
-    """Effective number of distinct compositions among uint8 `images`: the Vendi score of
-    their layouts (grey, pooled to `resolution` px, centred, so the kernel is each pair's
-    Pearson correlation and ignores ink level and contrast). It grows with the number of
-    images; compare sets of equal size."""
+def centred_layouts(images: torch.Tensor, resolution: int = LAYOUT_RESOLUTION) -> torch.Tensor:
+    """Each image's layout as a vector: grey, pooled to `resolution` px, minus its mean.
+
+    The cosine of two such vectors is the Pearson correlation of the pooled images, which
+    ignores ink level and contrast (what a style may change) and keeps where the ink lies.
+    Differentiable, so a loss can use it as well as a metric."""
     grey = images.float().mean(dim=1, keepdim=True)
     layouts = F.adaptive_avg_pool2d(grey, resolution).flatten(1)
-    return vendi_score(layouts - layouts.mean(dim=1, keepdim=True))
+    return layouts - layouts.mean(dim=1, keepdim=True)
+
+
+def composition_count(images: torch.Tensor, resolution: int = LAYOUT_RESOLUTION) -> float:
+    """Effective number of distinct compositions among uint8 `images`: the Vendi score of
+    their `centred_layouts`, so the kernel is each pair's Pearson correlation. It grows with
+    the number of images; compare sets of equal size."""
+    return vendi_score(centred_layouts(images, resolution))
+
+
+def layout_agreement(images: torch.Tensor, resolution: int = LAYOUT_RESOLUTION) -> float:
+    """Mean Pearson correlation between the layouts of one source drawn in different styles.
+
+    `images` is [styles, n, C, H, W]: item i of every style comes from one source (one z, or
+    one character in several fonts). Real fonts agree on a character's layout; a generator
+    whose z picks the content keeps it across styles, one whose style picks it does not."""
+    styles, count = images.shape[:2]
+    if styles < 2 or count == 0:
+        raise ValueError(f"layout_agreement needs >= 2 styles and >= 1 item, got {styles}, {count}")
+    layouts = F.normalize(centred_layouts(images.flatten(0, 1), resolution).double(), dim=1)
+    layouts = layouts.view(styles, count, -1)
+    correlation = torch.einsum("sid,tid->ist", layouts, layouts)
+    off_diagonal = correlation.sum() - correlation.diagonal(dim1=1, dim2=2).sum()
+    return float(off_diagonal / (count * styles * (styles - 1)))
