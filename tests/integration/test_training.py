@@ -15,6 +15,7 @@ from polystyle.config.run import load_run_config
 from polystyle.data import StyleFolder
 from polystyle.errors import ConfigError
 from polystyle.losses.adversarial import NonSaturatingLoss
+from polystyle.metrics.diversity import layout_agreement
 from polystyle.models import one_hot
 from polystyle.models.folder import MODEL_JSON, ModelFolderError, load_discriminator
 from polystyle.pipelines import SynthesisPipeline
@@ -349,3 +350,22 @@ def test_style_loss_kept_off_the_layout_path(toy_data: Path, tmp_path: Path) -> 
     # path is the only part that learns differently (the style loss is kept off it).
     assert any(changed[i] for i in layout)
     assert not any(v for i, v in changed.items() if i not in layout)
+
+
+def test_content_consistency_makes_one_z_keep_its_layout_across_styles(
+    toy_data: Path, tmp_path: Path
+) -> None:
+    agreement = {}
+    for weight in ("0", "5"):
+        trainer = trained(
+            toy_data, tmp_path / weight, 30, f"loss.content_consistency_weight={weight}"
+        )
+        z = torch.randn(32, trainer.z_dim, generator=torch.Generator().manual_seed(1))
+        with torch.no_grad():
+            images = torch.stack([trainer.G(z, one_hot(torch.full((32,), s), 2)) for s in (0, 1)])
+        agreement[weight] = layout_agreement((images.clamp(-1, 1) + 1) * 127.5, resolution=8)
+        logged = [json.loads(line) for line in (tmp_path / weight / "metrics.jsonl").open()]
+        content = [r["g_content"] for r in logged if "g_content" in r]
+        assert content and all(math.isnan(c) == (weight == "0") for c in content)
+    # The same seed; only the weight differs. Measured 0.17 without and 0.71 with.
+    assert agreement["5"] > agreement["0"] + 0.3

@@ -5,6 +5,7 @@ import torch
 
 from polystyle.losses import (
     adc_style_loss,
+    content_consistency_loss,
     get_loss,
     gradient_penalty,
     r1_penalty,
@@ -139,3 +140,16 @@ def test_adc_style_loss_weighs_real_style_against_fake_style_only() -> None:
     loss.sum().backward()
     assert logits.grad is not None
     assert logits.grad.tolist() == [[-1.0, 0.0, 1.0, 0.0], [0.0, -1.0, 0.0, 1.0]]
+
+
+def test_content_consistency_loss_asks_one_layout_of_one_z_not_one_ink_level() -> None:
+    layout = torch.zeros(2, 3, 16, 16)
+    layout[0, :, :8] = 1.0  # ink in the top half
+    layout[1, :, :, :8] = 1.0  # ink in the left half
+    fainter = 0.3 * layout + 0.5  # the same layouts in another style's ink and paper
+    assert float(content_consistency_loss(layout, fainter)) == pytest.approx(0.0, abs=1e-6)
+    swapped = content_consistency_loss(layout, fainter.flip(0))  # each z drew the other layout
+    assert float(swapped) == pytest.approx(1.0, abs=1e-6)
+    moved = torch.zeros(2, 3, 16, 16, requires_grad=True)
+    content_consistency_loss(layout, moved + layout.flip(0)).backward()
+    assert moved.grad is not None and moved.grad.abs().sum() > 0

@@ -71,6 +71,10 @@ class LossSection:
     # only the finer layers. Any style loss that reaches the layout path collapses it to one
     # composition per style (BENCHMARKS.md, "What collapses the composition").
     style_class_layout_free: bool = False
+    # > 0: one z drawn in two styles must share its coarse structure (the Pearson correlation
+    # of the two images, grey and pooled to 8x8). A style whose finer layers draw one
+    # character whatever the layout says then disagrees with the styles that follow it.
+    content_consistency_weight: float = 0.0
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
@@ -101,6 +105,7 @@ class LossSection:
             self.gp_weight,
             self.style_class_weight,
             self.style_class_margin,
+            self.content_consistency_weight,
             self.diversity_weight,
             self.mismatch_weight,
             self.style_reconstruction_weight,

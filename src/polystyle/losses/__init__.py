@@ -3,6 +3,7 @@
 from polystyle.losses.adversarial import AdversarialLoss, get_loss
 from polystyle.losses.regularizers import (
     adc_style_loss,
+    content_consistency_loss,
     gradient_penalty,
     mode_seeking_loss,
     r1_penalty,
@@ -12,6 +13,7 @@ from polystyle.losses.regularizers import (
 __all__ = [
     "AdversarialLoss",
     "adc_style_loss",
+    "content_consistency_loss",
     "get_loss",
     "gradient_penalty",
     "mode_seeking_loss",

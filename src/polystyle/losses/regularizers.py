@@ -7,6 +7,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from polystyle.metrics.diversity import centred_layouts
+
 
 def r1_penalty(real_logits: torch.Tensor, real_images: torch.Tensor) -> torch.Tensor:
     """Mean squared gradient norm of D at real data (Mescheder et al. 2018).
@@ -50,6 +52,19 @@ def mode_seeking_loss(
     image_gap = (images_a - images_b).abs().flatten(1).mean(dim=1)
     latent_gap = (z_a - z_b).abs().mean(dim=1)
     return (1.0 / (image_gap / latent_gap + 1e-5)).mean()
+
+
+def content_consistency_loss(
+    images_a: torch.Tensor, images_b: torch.Tensor, resolution: int = 8
+) -> torch.Tensor:
+    """1 - Pearson correlation of each pair's layouts at `resolution` px, averaged.
+
+    Pairs share z and differ in style. The correlation ignores stroke weight and ink level,
+    which styles may change, and scores only where the ink lies at a coarse scale.
+    """
+    layouts_a = centred_layouts(images_a, resolution)
+    layouts_b = centred_layouts(images_b, resolution)
+    return (1 - F.cosine_similarity(layouts_a, layouts_b, dim=1, eps=1e-6)).mean()
 
 
 def style_margin_loss(logits: torch.Tensor, labels: torch.Tensor, margin: float) -> torch.Tensor:

@@ -26,6 +26,7 @@ from polystyle.devices import autocast_dtype, pick_device
 from polystyle.errors import ConfigError
 from polystyle.losses import (
     adc_style_loss,
+    content_consistency_loss,
     get_loss,
     gradient_penalty,
     mode_seeking_loss,
@@ -312,6 +313,11 @@ class Trainer:
             g_total = g_total + cls_weight * g_cls
         if cfg.loss.diversity_weight > 0:
             g_total = g_total + cfg.loss.diversity_weight * g_ms
+        g_content = torch.tensor(math.nan)
+        if cfg.loss.content_consistency_weight > 0 and self.num_styles > 1:
+            restyled = self.G(z[:half], one_hot(self._other_styles(labels[:half]), self.num_styles))
+            g_content = content_consistency_loss(fake[:half], restyled)
+            g_total = g_total + cfg.loss.content_consistency_weight * g_content
         e_losses = self._encoder_losses(fake, styles, real, real_labels)
         if e_losses is not None:
             weight = cfg.loss.style_reconstruction_weight * cfg.loss.encoder_interval
@@ -332,6 +338,7 @@ class Trainer:
             "d_mismatch": float(d_mismatch.detach()),
             "g_style_ce": float(g_ce.detach()),
             "g_mode_seeking": float(g_ms.detach()),
+            "g_content": float(g_content.detach()),
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
