@@ -1,8 +1,11 @@
 """Time to generate 64 images at a model's size from a model folder (median of repeats).
 
 Baseline in the same run: the same weights with StyleGAN2's grouped-convolution modulation.
+Like the CLI, it first makes glibc keep freed memory for reuse (`reuse_freed_memory`);
+`--default-allocator` leaves the allocator as it is, to measure what that buys.
 
 Run: .venv/bin/python benchmarks/generation_speed.py MODEL_DIR [--count 64] [--repeats 20]
+     [--default-allocator]
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 
 import torch
 
+from polystyle.devices import reuse_freed_memory
 from polystyle.models.base import build_generator
 from polystyle.pipelines import SynthesisPipeline
 
@@ -35,7 +39,9 @@ def main() -> None:
     parser.add_argument("model")
     parser.add_argument("--count", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--default-allocator", action="store_true")
     args = parser.parse_args()
+    reused = False if args.default_allocator else reuse_freed_memory()
     torch.set_num_threads(os.cpu_count() or 1)
     pipe = SynthesisPipeline.from_pretrained(args.model, device="cpu")
     fast = median_seconds(pipe, args.count, args.repeats)
@@ -46,7 +52,10 @@ def main() -> None:
     baseline = SynthesisPipeline(grouped.eval(), pipe.meta, pipe.device)
     slow = median_seconds(baseline, args.count, args.repeats)
     size = pipe.meta["image"]["size"]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"freed memory reused: {reused}"
+    )
     print(f"{args.count} images at {size} px, median of {args.repeats}\n")
     print("| path | seconds | images/s |")
     print("|---|---|---|")

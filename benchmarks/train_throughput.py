@@ -9,6 +9,8 @@ Run: .venv/bin/python benchmarks/train_throughput.py [--blocks 5] [--steps 20] [
      [--set key=value ...]   (e.g. --set train.precision=auto: the same presets in bf16)
      [--option key=value ...]   (the cost of an option: the preset with these overrides
      against the same preset without them, instead of against the grouped-conv baseline)
+     [--default-allocator]   (like the CLI, it first makes glibc keep freed memory for reuse;
+     this leaves the allocator as it is, to measure what that buys)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import torch
 from polystyle.config.run import load_run_config
 from polystyle.data import StyleFolder
 from polystyle.data.builtin import build_dataset
+from polystyle.devices import reuse_freed_memory
 from polystyle.training.trainer import Trainer
 
 
@@ -74,7 +77,9 @@ def main() -> None:
     parser.add_argument(
         "--option", nargs="*", default=[], help="key=value overrides timed against none"
     )
+    parser.add_argument("--default-allocator", action="store_true")
     args = parser.parse_args()
+    reused = False if args.default_allocator else reuse_freed_memory()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for preset in args.presets.split(","):
@@ -87,7 +92,7 @@ def main() -> None:
             rows.append(f"| {preset} | {fast:.1f} | {base:.1f} | {fast / base:.2f}x |")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, {args.threads} threads, "
-        f"torch {torch.__version__}; overrides {args.overrides}"
+        f"torch {torch.__version__}; overrides {args.overrides}; freed memory reused: {reused}"
     )
     print(f"median of {args.blocks} blocks x {args.steps} steps after {args.warmup} warm-up\n")
     if args.option:

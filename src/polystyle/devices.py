@@ -1,6 +1,13 @@
-"""Device selection: `auto` is CUDA when present, else CPU. Nothing else names a device."""
+"""Device selection: `auto` is CUDA when present, else CPU. Nothing else names a device.
+
+Also the one process-wide CPU setting polystyle makes: how the C allocator treats freed memory.
+"""
 
 from __future__ import annotations
+
+import ctypes
+import os
+import platform
 
 import torch
 
@@ -31,3 +38,30 @@ def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     if precision == "bf16" or (precision == "auto" and native_bf16(device)):
         return torch.bfloat16
     return None
+
+
+# glibc's mallopt parameters; blocks up to KEEP_FREED_BYTES come from the heap (not fresh mmaps)
+# and up to that much freed heap is kept rather than returned to the OS.
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+KEEP_FREED_BYTES = 1 << 30
+
+
+def reuse_freed_memory() -> bool:
+    """Make glibc keep freed memory for the next allocation instead of returning it to the OS.
+
+    A generator's activations are blocks of tens of MB. By default glibc serves each with a
+    fresh mmap and unmaps it when freed, so every forward pass page-faults all its memory in
+    again. On a 2-core AMD EPYC (BENCHMARKS.md, "The allocator and the discriminator's
+    downsampling") this took 64 images at 64 px from 0.300 s to 0.159 s; training speed did
+    not change. The cost: the process keeps its peak memory until it exits.
+    The CLI calls it; Python API users may call it once. Returns whether it took effect: not
+    off glibc, nor where the user set MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_.
+    """
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ or "MALLOC_TRIM_THRESHOLD_" in os.environ:
+        return False
+    libc = ctypes.CDLL(None)
+    kept = libc.mallopt(M_MMAP_THRESHOLD, KEEP_FREED_BYTES)
+    return bool(kept and libc.mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES))

@@ -17,6 +17,7 @@ from polystyle.cli import (
     train,
     transfer,
 )
+from polystyle.devices import reuse_freed_memory
 from polystyle.errors import PolystyleError
 
 VERBS = (datasets, train, generate, transfer, evaluate, explain, interpolate, serve)
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    reuse_freed_memory()
     try:
         return int(args.handler(args) or 0)
     except PolystyleError as exc:
