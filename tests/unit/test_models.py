@@ -109,16 +109,19 @@ def test_stylegan_truncation_pulls_toward_the_style_mean() -> None:
     assert not torch.equal(collapsed[0], collapsed[1])
 
 
-def test_modulated_conv_matches_per_sample_modulated_weights() -> None:
+@pytest.mark.parametrize("upsample", [False, True])
+def test_modulated_conv_matches_per_sample_modulated_weights(upsample: bool) -> None:
     torch.manual_seed(0)
-    layer = ModulatedConv2d(4, 5, 3, w_dim=6)
+    layer = ModulatedConv2d(4, 5, 3, w_dim=6, upsample=upsample)
     x, w = torch.randn(2, 4, 7, 7), torch.randn(2, 6)
     styles = layer.affine(w)
+    # the layer scales by the style before upsampling; the reference upsamples first
+    big = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False) if upsample else x
     expected = []
     for i in range(2):
         weight = layer.weight * layer.gain * styles[i][None, :, None, None]
         weight = weight * torch.rsqrt(weight.square().sum(dim=(1, 2, 3), keepdim=True) + 1e-8)
-        expected.append(F.conv2d(x[i : i + 1], weight, padding=1))
+        expected.append(F.conv2d(big[i : i + 1], weight, padding=1))
     expected_t = torch.cat(expected) + layer.bias[None, :, None, None]
     assert torch.allclose(layer(x, w), expected_t, atol=1e-5)
 
@@ -163,6 +166,26 @@ def test_discriminator_heads_depend_on_the_label(head: str, sn: bool) -> None:
     b = d(images, torch.full((4,), 2, dtype=torch.long))
     assert a.shape == (4,) and torch.isfinite(a).all()
     assert not torch.allclose(a, b)
+
+
+def test_discriminator_downsample_moves_conv1_to_the_coarser_resolution() -> None:
+    spec = {"size": 16, "channels": 1, "num_styles": 2, "channel_base": 128, "channel_max": 16}
+    images = torch.randn(4, 1, 16, 16, generator=torch.Generator().manual_seed(1))
+    labels = torch.zeros(4, dtype=torch.long)
+    conv1_sizes, logits, shapes = {}, {}, {}
+    for mode in ("after-convs", "before-conv1"):
+        torch.manual_seed(0)
+        d = Discriminator(DiscriminatorConfig(**spec, downsample=mode))
+        d.blocks[0].conv1.register_forward_pre_hook(
+            lambda _module, args, mode=mode: conv1_sizes.__setitem__(mode, args[0].shape[-1])
+        )
+        logits[mode] = d(images, labels)
+        shapes[mode] = {key: value.shape for key, value in d.state_dict().items()}
+    assert conv1_sizes == {"after-convs": 16, "before-conv1": 8}
+    assert shapes["after-convs"] == shapes["before-conv1"]  # one checkpoint fits both
+    assert not torch.allclose(logits["after-convs"], logits["before-conv1"])
+    with pytest.raises(ConfigError, match=r"discriminator\.downsample"):
+        DiscriminatorConfig(**spec, downsample="strided")
 
 
 def test_bad_model_configs_name_the_key() -> None:

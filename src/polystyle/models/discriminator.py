@@ -30,35 +30,51 @@ class DiscriminatorConfig(ImageSpec):
     mbstd_group: int = 4
     # The style classifier also names G's styles as their own K classes (loss.style_class_fakes).
     fake_style_classes: bool = False
+    # Where each residual block halves the resolution: "after-convs" pools after both 3x3
+    # convs; "before-conv1" pools between them, so the second conv runs at the coarser
+    # resolution (a quarter of its work), as StyleGAN2's strided second conv does.
+    downsample: Literal["after-convs", "before-conv1"] = "after-convs"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.head not in ("multi", "projection"):
             raise ConfigError(f"discriminator.head={self.head!r}; use multi or projection")
+        if self.downsample not in ("after-convs", "before-conv1"):
+            raise ConfigError(
+                f"discriminator.downsample={self.downsample!r}; use after-convs or before-conv1"
+            )
 
     def channels_at(self, resolution: int) -> int:
         return channel_schedule(resolution, self.channel_base, self.channel_max)
 
 
 class DownBlock(nn.Module):
-    def __init__(self, in_ch: int, out_ch: int) -> None:
+    def __init__(self, in_ch: int, out_ch: int, pool_before_conv1: bool = False) -> None:
         super().__init__()
         self.conv0 = EqualConv2d(in_ch, in_ch, 3)
         self.conv1 = EqualConv2d(in_ch, out_ch, 3)
         self.skip = EqualConv2d(in_ch, out_ch, 1, bias=False)
         self.pool = nn.AvgPool2d(2)
+        self.pool_before_conv1 = pool_before_conv1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         skip = self.skip(self.pool(x))
-        x = self.pool(leaky_relu(self.conv1(leaky_relu(self.conv0(x)))))
+        x = leaky_relu(self.conv0(x))
+        if self.pool_before_conv1:
+            x = leaky_relu(self.conv1(self.pool(x)))
+        else:
+            x = self.pool(leaky_relu(self.conv1(x)))
         return (x + skip) / math.sqrt(2)
 
 
-def down_blocks(size: int, channels_at: Callable[[int], int]) -> nn.Sequential:
+def down_blocks(
+    size: int, channels_at: Callable[[int], int], pool_before_conv1: bool = False
+) -> nn.Sequential:
     """Residual downsampling from `size` to 4 px: the trunk of D and of the style encoder."""
     blocks, resolution = [], size
     while resolution > 4:
-        blocks.append(DownBlock(channels_at(resolution), channels_at(resolution // 2)))
+        in_ch, out_ch = channels_at(resolution), channels_at(resolution // 2)
+        blocks.append(DownBlock(in_ch, out_ch, pool_before_conv1))
         resolution //= 2
     return nn.Sequential(*blocks)
 
@@ -68,7 +84,9 @@ class Discriminator(nn.Module):
         super().__init__()
         self.config = config
         self.from_rgb = EqualConv2d(config.channels, config.channels_at(config.size), 1)
-        self.blocks = down_blocks(config.size, config.channels_at)
+        self.blocks = down_blocks(
+            config.size, config.channels_at, config.downsample == "before-conv1"
+        )
         c4 = config.channels_at(4)
         self.mbstd = MinibatchStd(config.mbstd_group)
         self.conv = EqualConv2d(c4 + 1, c4, 3)

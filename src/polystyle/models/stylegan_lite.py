@@ -113,7 +113,9 @@ class SynthesisBlock(nn.Module):
         self.conv0 = (
             None
             if first
-            else ModulatedConv2d(in_ch, out_ch, 3, w_dim, grouped=grouped, activation_gain=gain)
+            else ModulatedConv2d(
+                in_ch, out_ch, 3, w_dim, grouped=grouped, activation_gain=gain, upsample=True
+            )
         )
         self.conv1 = ModulatedConv2d(
             out_ch if not first else in_ch,
@@ -135,7 +137,7 @@ class SynthesisBlock(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         index = 0
         if self.conv0 is not None:
-            x = F.leaky_relu(self.conv0(upsample2x(x), ws[:, index]), 0.2)
+            x = F.leaky_relu(self.conv0(x, ws[:, index]), 0.2)
             index += 1
         x = F.leaky_relu(self.conv1(x, ws[:, index]), 0.2)
         if self.to_rgb is None:

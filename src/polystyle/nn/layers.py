@@ -55,12 +55,17 @@ class ModulatedConv2d(nn.Module):
         demodulate: bool = True,
         grouped: bool = False,
         activation_gain: float = 1.0,
+        upsample: bool = False,
     ) -> None:
         """`activation_gain` is folded into the output scale and bias: with LeakyReLU's
         positive homogeneity, lrelu(y) * g == lrelu(y * g), so callers using it apply a
-        plain LeakyReLU and save a full pass over the activations."""
+        plain LeakyReLU and save a full pass over the activations. `upsample` doubles the
+        input's resolution first; the style scales the input before that (bilinear
+        upsampling is linear per channel, so the product is the same), on a quarter of the
+        pixels."""
         super().__init__()
         self.grouped = grouped
+        self.upsample = upsample
         self.activation_gain = activation_gain
         self.affine = EqualLinear(w_dim, in_channels, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel, kernel))
@@ -73,8 +78,9 @@ class ModulatedConv2d(nn.Module):
         styles = self.affine(w)  # B x Cin
         weight = self.weight * self.gain
         if self.grouped:
-            return self._grouped(x, styles, weight)
-        x = F.conv2d(x * styles[:, :, None, None], weight, padding=self.padding)
+            return self._grouped(upsample2x(x) if self.upsample else x, styles, weight)
+        x = x * styles[:, :, None, None]
+        x = F.conv2d(upsample2x(x) if self.upsample else x, weight, padding=self.padding)
         bias = (self.bias * self.activation_gain)[None, :, None, None]
         if not self.demodulate:
             return torch.add(bias, x, alpha=self.activation_gain)
