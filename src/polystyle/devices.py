@@ -54,7 +54,10 @@ def reuse_freed_memory() -> bool:
     fresh mmap and unmaps it when freed, so every forward pass page-faults all its memory in
     again. On a 2-core AMD EPYC (BENCHMARKS.md, "The allocator and the discriminator's
     downsampling") this took 64 images at 64 px from 0.300 s to 0.159 s; training speed did
-    not change. The cost: the process keeps its peak memory until it exits.
+    not change. The cost: the process keeps its peak memory until it exits, and that peak is
+    higher (generation 1.13x, training 1.06x), because glibc reuses a freed block only once
+    its per-thread cache of small chunks is full: the first few blocks of each size stay
+    stranded behind small chunks, so reuse starts after some steps, not at the second.
     The CLI calls it; Python API users may call it once. Returns whether it took effect: not
     off glibc, nor where the user set MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_.
     """
