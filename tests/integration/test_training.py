@@ -369,3 +369,24 @@ def test_content_consistency_makes_one_z_keep_its_layout_across_styles(
         assert content and all(math.isnan(c) == (weight == "0") for c in content)
     # The same seed; only the weight differs. Measured 0.17 without and 0.71 with.
     assert agreement["5"] > agreement["0"] + 0.3
+
+
+def test_lazy_content_consistency_is_asked_every_nth_step_only(
+    toy_data: Path, tmp_path: Path
+) -> None:
+    trained(
+        toy_data,
+        tmp_path,
+        6,
+        "loss.content_consistency_weight=1",
+        "loss.content_consistency_interval=3",
+        "train.log_every=1",
+    )
+    logged = [json.loads(line) for line in (tmp_path / "metrics.jsonl").open()]
+    asked = [not math.isnan(r["g_content"]) for r in logged if "g_content" in r]
+    assert asked == [True, False, False, True, False, False]
+
+
+def test_a_content_consistency_interval_under_one_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="content_consistency_interval"):
+        tiny("loss.content_consistency_interval=0")

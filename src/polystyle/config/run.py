@@ -75,6 +75,9 @@ class LossSection:
     # of the two images, grey and pooled to 8x8). A style whose finer layers draw one
     # character whatever the layout says then disagrees with the styles that follow it.
     content_consistency_weight: float = 0.0
+    # Lazy like R1: the agreement costs a second G pass on half the batch, so it may be asked
+    # every N G steps only, scaled by N.
+    content_consistency_interval: int = 1
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
@@ -115,7 +118,10 @@ class LossSection:
             self.ssim_weight,
             self.cycle_weight,
         )
-        if min(weights) < 0 or self.r1_interval < 1 or self.encoder_interval < 1:
+        if (
+            min(weights) < 0
+            or min(self.r1_interval, self.encoder_interval, self.content_consistency_interval) < 1
+        ):
             raise ConfigError(
                 "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.style_class_margin, "
                 "loss.diversity_weight, "
@@ -123,7 +129,7 @@ class LossSection:
                 "loss.style_reconstruction_weight, loss.adversarial_weight, loss.l1_weight, "
                 "loss.perceptual_weight, loss.ssim_weight, "
                 "loss.cycle_weight must be >= 0 and loss.r1_interval, "
-                "loss.encoder_interval >= 1"
+                "loss.encoder_interval, loss.content_consistency_interval >= 1"
             )
         if self.style_class_fakes and self.style_class_margin > 0:
             raise ConfigError(

@@ -314,10 +314,11 @@ class Trainer:
         if cfg.loss.diversity_weight > 0:
             g_total = g_total + cfg.loss.diversity_weight * g_ms
         g_content = torch.tensor(math.nan)
-        if cfg.loss.content_consistency_weight > 0 and self.num_styles > 1:
+        if self._content_consistency_step():
             restyled = self.G(z[:half], one_hot(self._other_styles(labels[:half]), self.num_styles))
             g_content = content_consistency_loss(fake[:half], restyled)
-            g_total = g_total + cfg.loss.content_consistency_weight * g_content
+            weight = cfg.loss.content_consistency_weight * cfg.loss.content_consistency_interval
+            g_total = g_total + weight * g_content
         e_losses = self._encoder_losses(fake, styles, real, real_labels)
         if e_losses is not None:
             weight = cfg.loss.style_reconstruction_weight * cfg.loss.encoder_interval
@@ -342,6 +343,14 @@ class Trainer:
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
+
+    def _content_consistency_step(self) -> bool:
+        loss = self.config.loss
+        return (
+            loss.content_consistency_weight > 0
+            and self.num_styles > 1
+            and self.state.step % loss.content_consistency_interval == 0
+        )
 
     def _other_styles(self, labels: torch.Tensor) -> torch.Tensor:
         """For each label, another style drawn uniformly from the rest (seeded)."""
