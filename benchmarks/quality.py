@@ -23,6 +23,7 @@ import torch
 from judged_runs import style_diversities
 from polystyle.config import DataConfig
 from polystyle.data import StyleFolder
+from polystyle.devices import reuse_freed_memory
 from polystyle.metrics.style_accuracy import (
     ClassifierSettings,
     classifier_for,
@@ -56,6 +57,7 @@ def main() -> None:
         help="the judge's training epochs (6 = the judge of figures before 2026-12-02's)",
     )
     args = parser.parse_args()
+    reuse_freed_memory()
     torch.set_num_threads(os.cpu_count() or 1)
     pipe = SynthesisPipeline.from_pretrained(args.model, device="cpu")
     folder = StyleFolder.open(args.data, DataConfig(size=pipe.meta["image"]["size"]))

@@ -34,6 +34,7 @@ from budget import images_per_second
 from polystyle.config.run import load_run_config
 from polystyle.data import StyleFolder
 from polystyle.data.builtin import build_dataset
+from polystyle.devices import reuse_freed_memory
 from polystyle.metrics.evaluation import EvalContext, evaluate
 from polystyle.pipelines import SynthesisPipeline
 from polystyle.training.run import resume_run, start_run
@@ -149,6 +150,7 @@ def main() -> None:
         help="continue runs already in --out (resume is bit-exact) instead of starting over",
     )
     args = parser.parse_args()
+    reuse_freed_memory()
     threads = os.cpu_count() or 1
     if args.from_log:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,7 @@ from judged_runs import QUIET, real_diversity, real_layout_agreement, train_judg
 from polystyle.config.run import load_run_config
 from polystyle.data import StyleFolder
 from polystyle.data.builtin import build_dataset
+from polystyle.devices import reuse_freed_memory
 from polystyle.metrics.style_accuracy import classifier_for
 from polystyle.training.trainer import Trainer
 
@@ -65,6 +66,7 @@ def main() -> None:
     parser.add_argument("--grids", type=Path, help="write each recipe's sample grids here")
     parser.add_argument("--models", type=Path, help="write each recipe's final model folder here")
     args = parser.parse_args()
+    reuse_freed_memory()
     torch.set_num_threads(args.threads)
     data_config = load_run_config(args.preset).data
     if args.folder:

@@ -50,6 +50,7 @@ from budget import images_per_second
 from polystyle.config.run import load_run_config
 from polystyle.data import StyleFolder
 from polystyle.data.builtin import build_dataset
+from polystyle.devices import reuse_freed_memory
 from polystyle.metrics.paired import paired_report, ssim_per_image
 from polystyle.nn.mobilenet_v2 import feature_distance, features
 from polystyle.pipelines.translation import TranslationPipeline
@@ -305,6 +306,7 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("/tmp/transfer_quality"))
     args = parser.parse_args()
+    reuse_freed_memory()
     args.parts = args.parts.split(",")
     threads = args.threads
     torch.set_num_threads(threads)
