@@ -7,11 +7,13 @@ from polystyle.errors import ConfigError
 
 def test_every_preset_loads_and_validates() -> None:
     translators = ["translate-64", "translate-fast-64"]
-    assert preset_names() == ["cpu-32", "cpu-64", "gpu-128", "gpu-256", *translators]
+    synthesis = ["cpu-32", "cpu-64", "cpu-64-varied", "gpu-128", "gpu-256"]
+    assert preset_names() == [*synthesis, *translators]
     sizes = {name: load_run_config(name).data.size for name in preset_names()}
-    assert sizes == {"cpu-32": 32, "cpu-64": 64, "gpu-128": 128, "gpu-256": 256} | {
-        name: 64 for name in translators
-    }
+    assert sizes == {"cpu-32": 32, "cpu-64": 64, "cpu-64-varied": 64} | {
+        "gpu-128": 128,
+        "gpu-256": 256,
+    } | {name: 64 for name in translators}
     assert {load_run_config(name).model.architecture for name in translators} == {"stargan-lite"}
     # The fast preset is the glyph preset with the stem: nothing else may drift between them.
     glyph, fast = (load_preset(name) for name in translators)
@@ -23,6 +25,25 @@ def test_every_preset_loads_and_validates() -> None:
     }
     fast["model"]["generator"] = glyph["model"]["generator"]
     assert fast == glyph
+
+
+def test_the_varied_preset_is_cpu_64_with_its_composition_options_only() -> None:
+    demo, varied = load_preset("cpu-64"), load_preset("cpu-64-varied")
+    assert varied["model"]["generator"] == {**demo["model"]["generator"], "layout_resolution": 8}
+    assert varied["model"]["discriminator"] == {
+        **demo["model"]["discriminator"],
+        "downsample": "before-conv1",
+    }
+    assert varied["loss"] == {
+        **demo["loss"],
+        "style_class_layout_free": True,
+        "content_consistency_weight": 1.0,
+        "content_consistency_interval": 4,
+    }
+    for part in ("generator", "discriminator"):
+        varied["model"][part] = demo["model"][part]
+    varied["loss"] = demo["loss"]
+    assert varied == demo
 
 
 def test_auto_preset_follows_the_device() -> None:
@@ -81,5 +102,7 @@ def test_bad_overrides_name_the_key(overrides: list[str], message: str) -> None:
 
 
 def test_unknown_preset_lists_the_valid_ones() -> None:
-    with pytest.raises(ConfigError, match="valid presets: cpu-32, cpu-64, gpu-128, gpu-256"):
+    with pytest.raises(
+        ConfigError, match="valid presets: cpu-32, cpu-64, cpu-64-varied, gpu-128, gpu-256"
+    ):
         load_run_config("cpu-128")
