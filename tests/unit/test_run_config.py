@@ -106,3 +106,15 @@ def test_unknown_preset_lists_the_valid_ones() -> None:
         ConfigError, match="valid presets: cpu-32, cpu-64, cpu-64-varied, gpu-128, gpu-256"
     ):
         load_run_config("cpu-128")
+
+
+def test_a_preset_file_may_extend_another_and_change_only_what_it_names(tmp_path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("extends: cpu-64\ntrain: {batch: 16}\n", encoding="utf-8")
+    config, base = load_run_config(str(mine)), load_run_config("cpu-64")
+    assert config.train.batch == 16
+    assert config.model == base.model and config.loss == base.loss
+    loop = tmp_path / "loop.yaml"
+    loop.write_text(f"extends: {loop}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="extend each other in a loop"):
+        load_run_config(str(loop))

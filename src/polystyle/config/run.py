@@ -338,7 +338,11 @@ def preset_names() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def load_preset(name: str) -> dict[str, Any]:
+def load_preset(name: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A preset's sections. `extends: OTHER` starts from OTHER's sections and replaces only
+    the keys this file names, so a variant states what it changes and cannot drift."""
+    if name in _seen:
+        raise ConfigError(f"presets extend each other in a loop: {' -> '.join([*_seen, name])}")
     path = Path(name)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         text = path.read_text(encoding="utf-8")
@@ -352,7 +356,22 @@ def load_preset(name: str) -> dict[str, Any]:
     raw = _parse_yaml(text) or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"preset {name!r} is not a mapping of sections")
-    return raw
+    base = raw.pop("extends", None)
+    if base is None:
+        return raw
+    if not isinstance(base, str):
+        raise ConfigError(f"preset {name!r}: extends: {base!r} must name one preset")
+    return _merged(load_preset(base, (*_seen, name)), raw)
+
+
+def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = _deep_copy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
