@@ -93,21 +93,6 @@ def real_diversity(folder: StyleFolder) -> StyleDiversity:
     return within_style_diversity(folder.images, folder.labels)
 
 
-def real_layout_agreement(folder: StyleFolder) -> tuple[float, float]:
-    """`layout_agreement` of up to `PER_STYLE` file stems drawn in every style (fonts-cjk: one
-    character in each font), and the same with each style's list rotated by its index, so
-    that no two styles show one character: the level at which content is not kept. NaN when
-    no stem is in every style, so no ratio is claimed."""
-    styles = len(folder.style_names)
-    shared = [ids for ids in folder.pairs.by_stem.values() if len(ids) == styles][:PER_STYLE]
-    if styles < 2 or len(shared) < styles:
-        return float("nan"), float("nan")
-    images = folder.images
-    by_style = torch.stack([images[[ids[s] for ids in shared]] for s in range(styles)])
-    rotated = torch.stack([by_style[s].roll(s, dims=0) for s in range(styles)])
-    return layout_agreement(by_style), layout_agreement(rotated)
-
-
 def judged(
     trainer: Trainer,
     judge: JudgedClassifier,
@@ -154,10 +139,11 @@ def train_judged(
 ) -> Iterator[Judged]:
     """Train `config` to its `train.kimg`, yielding a judgement per truncation every
     `every_kimg`; `real` and `real_agreement` are `real_diversity(folder)` and
-    `real_layout_agreement(folder)`, computed once by the caller for all its recipes. With
-    `grids`, the EMA sample grid (one row per style) is written there at each judgement, so
-    what a diversity ratio means can be seen. With `model`, the trained model folder is
-    written there at the end, so new measures can be read from it without training again."""
+    `real_layout_agreement(folder, PER_STYLE)`, computed once by the caller for all its
+    recipes. With `grids`, the EMA sample grid (one row per style) is written there at each
+    judgement, so what a diversity ratio means can be seen. With `model`, the trained model
+    folder is written there at the end, so new measures can be read from it without training
+    again."""
     with tempfile.TemporaryDirectory() as work:
         trainer = Trainer(config, folder, Path(work) / "run", stream=io.StringIO())
         chunk = max(1, round(every_kimg * 1000 / config.train.batch))

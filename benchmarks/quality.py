@@ -6,7 +6,8 @@ run: the same architecture and config, untrained (chance level for the judge), a
 data's own within-style diversity, as mean pairwise pixel distance and as MobileNetV2 feature
 distance (pixels count blur and grey background as variety; features see a generator that
 draws one composition per style), and the effective number of compositions among 64 images
-of each style (a Vendi score of their layouts), generated over real.
+of each style (a Vendi score of their layouts), generated over real; and layout agreement:
+whether one seed keeps its content across the styles, beside one file name's in the data.
 
 Run: .venv/bin/python benchmarks/quality.py MODEL_DIR DATA_DIR [--per-style 128]
      [--truncation 1.0] [--judge-epochs 20]
@@ -15,15 +16,18 @@ Run: .venv/bin/python benchmarks/quality.py MODEL_DIR DATA_DIR [--per-style 128]
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 
 import torch
 
-from judged_runs import style_diversities
+from judged_runs import PER_STYLE, style_diversities
 from polystyle.config import DataConfig
 from polystyle.data import StyleFolder
 from polystyle.devices import reuse_freed_memory
+from polystyle.metrics.diversity import layout_agreement
+from polystyle.metrics.evaluation import real_layout_agreement
 from polystyle.metrics.style_accuracy import (
     ClassifierSettings,
     classifier_for,
@@ -34,6 +38,8 @@ from polystyle.pipelines import SynthesisPipeline
 
 
 def evaluate(pipe: SynthesisPipeline, judge, names, per_style: int, truncation: float):
+    """Style accuracy, within-style diversities and layout agreement; every style draws
+    seeds 0 .. per_style - 1, so item i of each style comes from one z."""
     images, labels = [], []
     for i, name in enumerate(names):
         out = pipe(name, seeds=range(per_style), truncation=truncation)
@@ -41,7 +47,10 @@ def evaluate(pipe: SynthesisPipeline, judge, names, per_style: int, truncation: 
         labels.append(torch.full((per_style,), i))
     images_t, labels_t = torch.cat(images), torch.cat(labels)
     accuracy = per_style_accuracy(judge.model.predict(images_t), labels_t, names)
-    return accuracy, style_diversities({n: images_t[labels_t == i] for i, n in enumerate(names)})
+    by_style = images_t.view(len(names), per_style, *images_t.shape[1:])
+    agreement = layout_agreement(by_style[:, :PER_STYLE]) if len(names) > 1 else math.nan
+    diversities = style_diversities({n: images_t[labels_t == i] for i, n in enumerate(names)})
+    return accuracy, diversities, agreement
 
 
 def main() -> None:
@@ -68,8 +77,9 @@ def main() -> None:
     torch.manual_seed(0)
     untrained = build_generator(pipe.meta["architecture"], pipe.meta["config"]).eval()
     chance = SynthesisPipeline(untrained, pipe.meta, pipe.device)
-    acc, div = evaluate(pipe, judge, names, args.per_style, args.truncation)
-    acc0, _ = evaluate(chance, judge, names, args.per_style, args.truncation)
+    acc, div, agreement = evaluate(pipe, judge, names, args.per_style, args.truncation)
+    acc0, _, _ = evaluate(chance, judge, names, args.per_style, args.truncation)
+    real_agreement, unrelated_agreement = real_layout_agreement(folder, PER_STYLE)
     real_div = style_diversities(
         {n: folder.images[folder.labels == i][: args.per_style] for i, n in enumerate(names)}
     )
@@ -105,6 +115,11 @@ def main() -> None:
         f"| {mean(list(acc.values())):.3f} | {mean(list(acc0.values())):.3f} "
         f"| {pixel:.3f} | {real_pixel:.3f} | {pixel / real_pixel:.2f} | {feature:.2f} "
         f"| {compositions:.2f} |"
+    )
+    print(
+        f"\nlayout agreement (one seed in every style, {PER_STYLE} seeds): {agreement:.3f}; "
+        f"one file name in every style of the data {real_agreement:.3f}, different names "
+        f"{unrelated_agreement:.3f}; ratio to the data {agreement / real_agreement:.2f}"
     )
 
 

@@ -35,7 +35,7 @@ from polystyle.config.run import load_run_config
 from polystyle.data import StyleFolder
 from polystyle.data.builtin import build_dataset
 from polystyle.devices import reuse_freed_memory
-from polystyle.metrics.evaluation import EvalContext, evaluate
+from polystyle.metrics.evaluation import LAYOUT_SEEDS, EvalContext, evaluate
 from polystyle.pipelines import SynthesisPipeline
 from polystyle.training.run import resume_run, start_run
 from polystyle.training.trainer import Trainer
@@ -72,7 +72,8 @@ def throughput(overrides: list[str], folder: StyleFolder, work: Path) -> float:
 def evaluate_model(model: Path, folder: StyleFolder, n: int) -> dict:
     pipe = SynthesisPipeline.from_pretrained(model, device="cpu")
     fake, labels = pipe.per_style_samples(n // len(pipe.style_names), seed=0)
-    return evaluate(EvalContext(fake, labels, folder, split="test", seed=0))
+    restyled = pipe.shared_seed_samples(LAYOUT_SEEDS)
+    return evaluate(EvalContext(fake, labels, folder, split="test", seed=0, restyled=restyled))
 
 
 def row(arch: str, minutes: float, kimg: float, report: dict) -> dict:

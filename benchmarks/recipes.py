@@ -31,11 +31,12 @@ from pathlib import Path
 import torch
 
 from budget import images_per_second
-from judged_runs import QUIET, real_diversity, real_layout_agreement, train_judged
+from judged_runs import PER_STYLE, QUIET, real_diversity, train_judged
 from polystyle.config.run import load_run_config
 from polystyle.data import StyleFolder
 from polystyle.data.builtin import build_dataset
 from polystyle.devices import reuse_freed_memory
+from polystyle.metrics.evaluation import real_layout_agreement
 from polystyle.metrics.style_accuracy import classifier_for
 from polystyle.training.trainer import Trainer
 
@@ -77,7 +78,7 @@ def main() -> None:
     folder = StyleFolder.open(root, data_config)
     judge = classifier_for(folder)
     real = real_diversity(folder)
-    real_agreement, unrelated_agreement = real_layout_agreement(folder)
+    real_agreement, unrelated_agreement = real_layout_agreement(folder, PER_STYLE)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
         f"{args.threads} threads, preset {args.preset}"

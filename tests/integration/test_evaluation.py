@@ -11,7 +11,8 @@ import torch
 
 from polystyle.config import DataConfig
 from polystyle.data import StyleFolder
-from polystyle.metrics.evaluation import EvalContext, evaluate
+from polystyle.errors import ConfigError
+from polystyle.metrics.evaluation import DEFAULT_METRICS, EvalContext, evaluate
 from polystyle.metrics.style_accuracy import ClassifierSettings, classifier_for
 from tests.e2e.test_cli import polystyle
 from tests.e2e.test_train_cli import train_args
@@ -76,6 +77,31 @@ def test_compositions_count_one_image_drawn_over_and_over(toy_folder: StyleFolde
         assert counts["compositions"]["images"] <= 12
 
 
+def test_layout_agreement_tells_kept_content_from_lost(tmp_path: Path) -> None:
+    """Real pairs drawn as if one seed per stem keep their layout across styles and score
+    the real level; the same images with the stems mismatched score the unrelated level."""
+    from tests.conftest import toy_pairs
+
+    folder = StyleFolder.open(toy_pairs(tmp_path / "pairs", stems=24), DataConfig(size=16))
+    stems = [ids for ids in folder.pairs.by_stem.values()][:16]
+    kept = torch.stack([folder.images[[ids[s] for ids in stems]] for s in (0, 1)])
+    lost = torch.stack([kept[0], kept[1].roll(1, dims=0)])
+    labels = folder.labels[:4]
+    scores = [
+        evaluate(
+            EvalContext(folder.images[:4], labels, folder, split="all", restyled=restyled),
+            ["layout_agreement"],
+        )["metrics"]["layout_agreement"]
+        for restyled in (kept, lost)
+    ]
+    assert scores[0]["generated"] == pytest.approx(scores[0]["real"])
+    assert scores[1]["generated"] == pytest.approx(scores[1]["unrelated"])
+    assert scores[0]["real"] > scores[0]["unrelated"] + 0.3
+    assert scores[0]["seeds"] == 16
+    with pytest.raises(ConfigError, match="shared_seed_samples"):
+        evaluate(EvalContext(folder.images[:4], labels, folder, split="all"), ["layout_agreement"])
+
+
 def test_evaluate_cli_writes_stable_reports(toy_data: Path, tmp_path: Path) -> None:
     trained = polystyle(*train_args(toy_data, tmp_path, "--kimg", "0.04", "--json"))
     assert trained.returncode == 0, trained.stderr
@@ -87,7 +113,9 @@ def test_evaluate_cli_writes_stable_reports(toy_data: Path, tmp_path: Path) -> N
     assert report.keys() >= STABLE_KEYS
     assert report["n_generated"] == 24 and report["n_real"] == 80
     metrics = report["metrics"]
-    assert set(metrics) == {"fid", "kid", "precision_recall", "style_accuracy", "diversity"}
+    assert set(metrics) == set(DEFAULT_METRICS) and "layout_agreement" in metrics
+    assert -1 <= metrics["layout_agreement"]["generated"] <= 1
+    assert metrics["layout_agreement"]["seeds"] == 12  # --n 24 over two styles
     assert metrics["fid"]["overall"] > 0 and set(metrics["fid"]["per_style"]) == {
         "circle",
         "square",
@@ -95,7 +123,8 @@ def test_evaluate_cli_writes_stable_reports(toy_data: Path, tmp_path: Path) -> N
     assert 0 <= metrics["precision_recall"]["precision"] <= 1
     for name in ("metrics.json", "report.md", "confusion.png"):
         assert (model / "eval" / name).is_file()
-    assert "FID@24" in (model / "eval" / "report.md").read_text()
+    written = (model / "eval" / "report.md").read_text()
+    assert "FID@24" in written and "layout agreement, 12 seeds" in written
     again = json.loads(polystyle(*args, "--json", "--metrics", "fid,kid").stdout)
     assert again["metrics"]["fid"] == metrics["fid"] and again["metrics"]["kid"] == metrics["kid"]
 

@@ -14,7 +14,7 @@ from polystyle.data.resolve import resolve_root
 from polystyle.errors import ConfigError
 from polystyle.fileio import atomic_write_json
 from polystyle.metrics.eval_report import write_eval_outputs
-from polystyle.metrics.evaluation import DEFAULT_METRICS, EvalContext, evaluate
+from polystyle.metrics.evaluation import DEFAULT_METRICS, LAYOUT_SEEDS, EvalContext, evaluate
 from polystyle.metrics.paired import load_pairs, paired_report
 from polystyle.pipelines import SynthesisPipeline
 from polystyle.registry import METRICS
@@ -22,7 +22,8 @@ from polystyle.registry import METRICS
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "evaluate", help="FID/KID, precision/recall, style accuracy, diversity of a model"
+        "evaluate",
+        help="FID/KID, precision/recall, style accuracy, diversity, layout agreement of a model",
     )
     parser.add_argument("model", type=Path, help="model folder (runs/<id>/model)")
     parser.add_argument("--data", required=True, help="the dataset folder or built-in name")
@@ -74,7 +75,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         )
     per_style = max(2, math.ceil(args.n / len(pipe.style_names)))
     fake, labels = pipe.per_style_samples(per_style, seed=args.seed, truncation=args.truncation)
-    ctx = EvalContext(fake, labels, folder, split=args.split, seed=args.seed)
+    restyled = None
+    if "layout_agreement" in metrics:
+        restyled = pipe.shared_seed_samples(
+            min(per_style, LAYOUT_SEEDS), seed=args.seed, truncation=args.truncation
+        )
+    ctx = EvalContext(fake, labels, folder, split=args.split, seed=args.seed, restyled=restyled)
     report = {
         "model": str(args.model),
         "data": str(root),

@@ -12,6 +12,8 @@ from polystyle.fileio import atomic_write_bytes, atomic_write_json
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "n/a"
     if isinstance(value, float):
         return "n/a" if math.isnan(value) else f"{value:.{digits}f}"
     return str(value)
@@ -73,6 +75,15 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{_fmt(mem['generated_to_train']['mean'])} / {_fmt(mem['real_to_train']['mean'])}",
             ],
         ]
+    if "layout_agreement" in m:
+        la = m["layout_agreement"]
+        summary.append(
+            [
+                f"layout agreement, {la['seeds']} seeds each in every style: "
+                "generated / real (one file name) / unrelated",
+                f"{_fmt(la['generated'])} / {_fmt(la['real'])} / {_fmt(la['unrelated'])}",
+            ]
+        )
     lines += _table(["metric", "value"], summary)
 
     styles = list(report["counts"])

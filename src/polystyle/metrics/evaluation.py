@@ -9,6 +9,7 @@ not a model, so metrics never depend on how the images were made.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from functools import cached_property
@@ -30,9 +31,17 @@ from polystyle.nn.mobilenet_v2 import features as mobilenet_features
 from polystyle.registry import METRICS
 from polystyle.sampling.images import to_float
 
-DEFAULT_METRICS = ("fid", "kid", "precision_recall", "style_accuracy", "diversity")
+DEFAULT_METRICS = (
+    "fid",
+    "kid",
+    "precision_recall",
+    "style_accuracy",
+    "diversity",
+    "layout_agreement",
+)
 FEATURE_CACHE_VERSION = 1
 COMPOSITION_IMAGES = 256  # per style and side, for the effective number of compositions
+LAYOUT_SEEDS = 64  # seeds drawn in every style, for layout agreement
 Report = dict[str, object]
 
 
@@ -44,8 +53,12 @@ class EvalContext:
         folder: StyleFolder,
         split: Split | str = "test",
         seed: int = 0,
+        restyled: torch.Tensor | None = None,
     ) -> None:
+        """`restyled`: uint8 [styles, n, C, H, W], the same n seeds drawn in every style
+        (`SynthesisPipeline.shared_seed_samples`); only `layout_agreement` reads it."""
         self.fake, self.fake_labels = fake, fake_labels
+        self.restyled = restyled
         self.folder, self.split, self.seed = folder, split, seed
         self.style_names = folder.style_names
         self.seconds: dict[str, float] = {}
@@ -248,6 +261,50 @@ def diversity_metric(ctx: EvalContext) -> Report:
             for kind in ("mobilenet_feature_distance", "pixel_l1", "compositions")
         },
         "memorisation": memorisation,
+    }
+
+
+def real_layout_agreement(folder: StyleFolder, limit: int) -> tuple[float, float]:
+    """`diversity.layout_agreement` of up to `limit` file stems present in every style (in
+    fonts-cjk one character in every font), and the same with each style's list rotated by
+    its index so that no two styles show one stem: the level at which content is not kept.
+    NaN for both when fewer stems than styles are shared, so no reference is claimed."""
+    styles = len(folder.style_names)
+    shared = [ids for ids in folder.pairs.by_stem.values() if len(ids) == styles][:limit]
+    if styles < 2 or len(shared) < styles:
+        return math.nan, math.nan
+    by_style = torch.stack([folder.images[[ids[s] for ids in shared]] for s in range(styles)])
+    rotated = torch.stack([by_style[s].roll(s, dims=0) for s in range(styles)])
+    return diversity.layout_agreement(by_style), diversity.layout_agreement(rotated)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+@METRICS.register("layout_agreement")
+def layout_agreement_metric(ctx: EvalContext) -> Report:
+    """Does a seed keep its content when only the style changes? The mean correlation of one
+    seed's layouts across styles, beside one file name's across the real styles (one
+    character in every font) and unrelated images'. A generator whose style, not its noise,
+    picks the composition scores near the unrelated level."""
+    if ctx.restyled is None:
+        raise ConfigError(
+            "layout_agreement needs the same seeds drawn in every style: pass "
+            "EvalContext(restyled=pipe.shared_seed_samples(n)), or leave it out of --metrics"
+        )
+    styles, seeds = ctx.restyled.shape[:2]
+    if styles < 2:
+        note = "needs two or more styles"
+        return {"generated": None, "real": None, "unrelated": None, "seeds": seeds, "note": note}
+    real, unrelated = real_layout_agreement(ctx.folder, seeds)
+    return {
+        "generated": diversity.layout_agreement(ctx.restyled),
+        "real": _finite_or_none(real),
+        "unrelated": _finite_or_none(unrelated),
+        "seeds": seeds,
+        "note": "mean Pearson correlation of 16x16 layouts across styles; real: one file "
+        "name in every style; unrelated: different file names",
     }
 
 

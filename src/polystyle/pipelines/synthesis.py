@@ -229,3 +229,12 @@ class SynthesisPipeline:
             images.append(self(name, range(first, first + per_style), truncation).tensor)
             labels.append(torch.full((per_style,), i, dtype=torch.long))
         return torch.cat(images), torch.cat(labels)
+
+    def shared_seed_samples(
+        self, count: int, seed: int = 0, truncation: float = 1.0
+    ) -> torch.Tensor:
+        """Seeds `seed` .. `seed + count - 1` drawn in every style: uint8 [styles, count, C, H,
+        W], item i of each style from one noise vector. Evaluation reads from it whether a
+        seed keeps its content when only the style changes."""
+        seeds = range(seed, seed + count)
+        return torch.stack([self(name, seeds, truncation).tensor for name in self.style_names])
