@@ -98,6 +98,9 @@ def test_layout_agreement_tells_kept_content_from_lost(tmp_path: Path) -> None:
     assert scores[1]["generated"] == pytest.approx(scores[1]["unrelated"])
     assert scores[0]["real"] > scores[0]["unrelated"] + 0.3
     assert scores[0]["seeds"] == 16
+    one_style = EvalContext(folder.images[:4], labels, folder, split="all", restyled=kept[:1])
+    alone = evaluate(one_style, ["layout_agreement"])["metrics"]["layout_agreement"]
+    assert alone["generated"] is None and "two or more styles" in alone["note"]
     with pytest.raises(ConfigError, match="shared_seed_samples"):
         evaluate(EvalContext(folder.images[:4], labels, folder, split="all"), ["layout_agreement"])
 
