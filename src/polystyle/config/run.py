@@ -71,11 +71,6 @@ class LossSection:
     # only the finer layers. Any style loss that reaches the layout path collapses it to one
     # composition per style (BENCHMARKS.md, "What collapses the composition").
     style_class_layout_free: bool = False
-    # True (needs layout layers): the layout path also learns nothing from the per-style
-    # adversarial logits or the style reconstruction, only from a real/fake logit shared by
-    # all styles (D grows that head), the mode-seeking and content terms. Every term that is
-    # the same for all z of a style is then kept off the layout, as a one-style GAN's is.
-    layout_any_style: bool = False
     # > 0: one z drawn in two styles must share its coarse structure (the Pearson correlation
     # of the two images, grey and pooled to 8x8). A style whose finer layers draw one
     # character whatever the layout says then disagrees with the styles that follow it.

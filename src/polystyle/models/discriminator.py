@@ -30,8 +30,6 @@ class DiscriminatorConfig(ImageSpec):
     mbstd_group: int = 4
     # The style classifier also names G's styles as their own K classes (loss.style_class_fakes).
     fake_style_classes: bool = False
-    # One more real/fake logit, for "a real image of any style" (loss.layout_any_style).
-    any_style_head: bool = False
     # Where each residual block halves the resolution: "after-convs" pools after both 3x3
     # convs; "before-conv1" pools between them, so the second conv runs at the coarser
     # resolution (a quarter of its work), as StyleGAN2's strided second conv does.
@@ -102,7 +100,6 @@ class Discriminator(nn.Module):
         # gradient toward the requested style; used when loss.style_class_weight > 0.
         classes = config.num_styles * (2 if config.fake_style_classes else 1)
         self.style_head = EqualLinear(c4, classes)
-        self.any_style = EqualLinear(c4, 1) if config.any_style_head else None
         if config.spectral_norm:
             for module in self.modules():
                 if isinstance(module, (EqualConv2d, EqualLinear)):
@@ -124,13 +121,6 @@ class Discriminator(nn.Module):
         """(real/fake logit for the claimed style, style-classifier logits)."""
         h = self.features(images)
         return self.claim_logits(h, labels), self.style_head(h)
-
-    def any_style_logits(self, features: torch.Tensor) -> torch.Tensor:
-        """The real/fake logit of `features` whatever their style: a signal that is the same
-        for every style, so it cannot pull one style's images toward one prototype."""
-        if self.any_style is None:
-            raise ConfigError("this discriminator has no any-style head (any_style_head=false)")
-        return self.any_style(features).squeeze(1)
 
     def claim_logits(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The real/fake logit of `features` (from `features`) as images of `labels`: one

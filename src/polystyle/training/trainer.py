@@ -105,16 +105,13 @@ class Trainer:
         d_keys = dict(config.model.discriminator)
         if config.loss.style_class_fakes:
             d_keys["fake_style_classes"] = True
-        if config.loss.layout_any_style:
-            d_keys["any_style_head"] = True
         self.D = Discriminator(DiscriminatorConfig(**spec, **d_keys))
         self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
         self.layout_params = self.G.layout_parameters()
-        layout_free = config.loss.style_class_layout_free or config.loss.layout_any_style
-        if layout_free and not self.layout_params:
+        if config.loss.style_class_layout_free and not self.layout_params:
             raise ConfigError(
-                "loss.style_class_layout_free and loss.layout_any_style need style-free layout "
-                "layers: add --set model.generator.layout_resolution=8 (stylegan-lite)"
+                "loss.style_class_layout_free needs style-free layout layers: add "
+                "--set model.generator.layout_resolution=8 (stylegan-lite)"
             )
         self._place_networks()
 
@@ -266,10 +263,6 @@ class Trainer:
         d_fake = self.D.claim_logits(fake_features, labels)
         d_loss = self.loss.d_loss(d_real, d_fake)
         d_total = d_loss
-        if cfg.loss.layout_any_style:
-            d_total = d_total + self.loss.d_loss(
-                self.D.any_style_logits(real_features), self.D.any_style_logits(fake_features)
-            )
         d_mismatch = torch.tensor(math.nan)
         if cfg.loss.mismatch_weight > 0 and self.num_styles > 1:
             d_mismatch = self.loss.d_fake_loss(
@@ -296,11 +289,7 @@ class Trainer:
         styles = one_hot(labels, self.num_styles)
         z = self._z()
         fake = self.G(z, styles)
-        g_features = self.D.features(self._aug(fake))
-        g_logit, g_cls_logits = (
-            self.D.claim_logits(g_features, labels),
-            self.D.style_head(g_features),
-        )
+        g_logit, g_cls_logits = self.D.judge(self._aug(fake), labels)
         g_loss = self.loss.g_loss(g_logit)
         real_style_logits = g_cls_logits[:, : self.num_styles]
         g_cls_each = F.cross_entropy(real_style_logits, labels, reduction="none")
@@ -320,14 +309,8 @@ class Trainer:
             cfg.loss.diversity_pool,
         )
         g_total = g_loss
-        # The part of G's loss the layout path must not learn from.
-        off_layout = g_loss if cfg.loss.layout_any_style else torch.zeros(())
-        if cfg.loss.layout_any_style:
-            g_total = g_total + self.loss.g_loss(self.D.any_style_logits(g_features))
         if cls_weight > 0:
             g_total = g_total + cls_weight * g_cls
-            if cfg.loss.style_class_layout_free or cfg.loss.layout_any_style:
-                off_layout = off_layout + cls_weight * g_cls
         if cfg.loss.diversity_weight > 0:
             g_total = g_total + cfg.loss.diversity_weight * g_ms
         g_content = torch.tensor(math.nan)
@@ -340,13 +323,11 @@ class Trainer:
         if e_losses is not None:
             weight = cfg.loss.style_reconstruction_weight * cfg.loss.encoder_interval
             g_total = g_total + weight * (e_losses[0] + e_losses[1])
-            if cfg.loss.layout_any_style:
-                off_layout = off_layout + weight * e_losses[0]
             assert self.opt_e is not None
             self.opt_e.zero_grad(set_to_none=True)
         withheld = []
-        if off_layout.requires_grad and torch.isfinite(g_total):
-            withheld = gradients_of(off_layout, self.layout_params)
+        if cfg.loss.style_class_layout_free and cls_weight > 0 and torch.isfinite(g_total):
+            withheld = gradients_of(cls_weight * g_cls, self.layout_params)
         g_ok = self._update(self.opt_g, g_total, withheld)
         if e_losses is not None and g_ok:
             self.opt_e.step()
