@@ -41,7 +41,8 @@ def main() -> None:
     if args.style not in folder.style_names:
         raise SystemExit(f"{args.data} has no style {args.style!r}: {folder.style_names}")
     label = folder.style_names.index(args.style)
-    real = style_diversities({"real": folder.images[folder.labels == label][: args.per_style]})
+    real_images = folder.images[folder.labels == label][: args.per_style]
+    real = style_diversities({"real": real_images})["real"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
     print(f"style {args.style}: {args.per_style} images, truncation {args.truncation}\n")
     print("| model | kimg | pixel ratio | feature diversity ratio | composition ratio |")
@@ -51,9 +52,8 @@ def main() -> None:
         div = style_diversities({"generated": out.tensor})["generated"]
         kimg = pipe.meta.get("training", {}).get("kimg", float("nan"))
         print(
-            f"| {model} | {kimg:.1f} | {div.pixel / real['real'].pixel:.2f} "
-            f"| {div.feature / real['real'].feature:.2f} "
-            f"| {div.compositions / real['real'].compositions:.2f} |"
+            f"| {model} | {kimg:.1f} | {div.pixel / real.pixel:.2f} "
+            f"| {div.feature / real.feature:.2f} | {div.compositions / real.compositions:.2f} |"
         )
 
 
