@@ -319,23 +319,3 @@ def test_layout_parameters_are_the_noise_to_layout_path() -> None:
     assert not any(id(p) in layout for p in g.blocks[2].parameters())  # 16 px: styled
     plain = build_generator("stylegan-lite", {**TINY, **WIDTHS["stylegan-lite"]})
     assert plain.layout_parameters() == []
-
-
-def test_own_layout_mapping_leaves_the_style_mapping_out_of_the_layout_path() -> None:
-    torch.manual_seed(0)
-    config = {**TINY, **WIDTHS["stylegan-lite"], "layout_resolution": 8}
-    g = build_generator("stylegan-lite", {**config, "layout_mapping": "own"}).eval()
-    layout = {id(p) for p in g.layout_parameters()}
-    named = dict(g.named_parameters())
-    assert not any(id(p) in layout for p in g.mapping.parameters())
-    assert all(id(p) in layout for p in g.layout_mapping.parameters())
-    assert "layout_mapping.embedding" not in named  # it maps z alone
-    z, s = inputs()
-    other = one_hot(torch.full((6,), 2), 3)
-    ws, moved = g.layer_ws(g.style_code(z, s)), g.layer_ws(g.style_code(z, other))
-    assert torch.equal(ws[:, : g.layout_ws], moved[:, : g.layout_ws])
-    assert not torch.allclose(ws[:, g.layout_ws :], moved[:, g.layout_ws :])
-    with pytest.raises(ConfigError, match="layout_mapping=own needs"):
-        build_generator("stylegan-lite", {**TINY, "layout_mapping": "own"})
-    with pytest.raises(ConfigError, match="layout_mapping='both'"):
-        build_generator("stylegan-lite", {**config, "layout_mapping": "both"})

@@ -50,11 +50,6 @@ class StyleGANLiteConfig(GeneratorConfig):
     # embedding): the coarse layout is then the noise's alone and shared by every style, as a
     # character's layout is shared by every font; 0 = every layer sees the style.
     layout_resolution: int = 0
-    # "shared": the layout code comes from the style mapping fed a zero embedding, so keeping
-    # the style loss off the layout path (loss.style_class_layout_free) also keeps it off the
-    # mapping that draws the styled code. "own": the layout code has a mapping of its own
-    # (z alone), and the style mapping stays styled-only.
-    layout_mapping: str = "shared"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -71,15 +66,6 @@ class StyleGANLiteConfig(GeneratorConfig):
                 f"model.generator.layout_resolution={self.layout_resolution}; use 0 or a "
                 "power of two from 4"
             )
-        if self.layout_mapping not in ("shared", "own"):
-            raise ConfigError(
-                f"model.generator.layout_mapping={self.layout_mapping!r}; use shared or own"
-            )
-        if self.layout_mapping == "own" and not self.layout_resolution:
-            raise ConfigError(
-                "model.generator.layout_mapping=own needs model.generator.layout_resolution "
-                "(e.g. 8): without layout layers there is no layout code to map"
-            )
 
     channel_base: int = 2048
     channel_max: int = 128
@@ -90,14 +76,11 @@ class StyleGANLiteConfig(GeneratorConfig):
 
 
 class MappingNetwork(nn.Module):
-    """z and a style embedding to w; `styled=False` maps z alone (the own layout mapping)."""
-
-    def __init__(self, config: StyleGANLiteConfig, styled: bool = True) -> None:
+    def __init__(self, config: StyleGANLiteConfig) -> None:
         super().__init__()
-        if styled:
-            self.embedding = nn.Parameter(torch.randn(config.num_styles, config.w_dim))
+        self.embedding = nn.Parameter(torch.randn(config.num_styles, config.w_dim))
         layers = []
-        in_dim = config.z_dim + (config.w_dim if styled else 0)
+        in_dim = config.z_dim + config.w_dim
         for _ in range(config.mapping_layers):
             layers.append(EqualLinear(in_dim, config.w_dim, lr_mul=config.mapping_lr_mul))
             in_dim = config.w_dim
@@ -106,10 +89,8 @@ class MappingNetwork(nn.Module):
     def forward(self, z: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
         return self.from_embedding(z, style_weights @ self.embedding)
 
-    def from_embedding(self, z: torch.Tensor, embedding: torch.Tensor | None) -> torch.Tensor:
-        x = rms_normalize(z)
-        if embedding is not None:
-            x = torch.cat([x, rms_normalize(embedding)], dim=1)
+    def from_embedding(self, z: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([rms_normalize(z), rms_normalize(embedding)], dim=1)
         for layer in self.layers:
             x = leaky_relu(layer(x))
         return x
@@ -200,9 +181,6 @@ class StyleGANLite(StyleGenerator):
         self.num_ws = sum(block.num_ws for block in blocks) - (len(blocks) - 1)
         self.layout_ws = sum(r <= config.layout_resolution for r in self.layer_resolutions())
         code_dim = config.w_dim * (2 if self.layout_ws else 1)
-        self.layout_mapping = (
-            MappingNetwork(config, styled=False) if config.layout_mapping == "own" else None
-        )
         self.register_buffer("w_avg", torch.zeros(config.num_styles, code_dim))
 
     def truncate(self, w: torch.Tensor, centre_weights: torch.Tensor, psi: float) -> torch.Tensor:
@@ -265,8 +243,6 @@ class StyleGANLite(StyleGenerator):
         w = self.mapping.from_embedding(z, embedding)
         if not self.layout_ws:
             return w
-        if self.layout_mapping is not None:
-            return torch.cat([w, self.layout_mapping.from_embedding(z, None)], 1)
         return torch.cat([w, self.mapping.from_embedding(z, torch.zeros_like(embedding))], 1)
 
     def layer_ws(self, code: torch.Tensor) -> torch.Tensor:
@@ -278,13 +254,12 @@ class StyleGANLite(StyleGenerator):
         return torch.cat([coarse, fine], dim=1)
 
     def layout_parameters(self) -> list[nn.Parameter]:
-        """The mapping layers that draw the layout code (the style mapping's when shared), the
-        4x4 input and the blocks at or below `layout_resolution`; not the style embedding,
-        which the layout code never sees."""
+        """The mapping layers (they also map z to the layout code), the 4x4 input and the
+        blocks at or below `layout_resolution`; not the style embedding, which the layout
+        code never sees."""
         if not self.layout_ws:
             return []
-        mapping = self.layout_mapping or self.mapping
-        params = [*mapping.layers.parameters()]
+        params = [*self.mapping.layers.parameters()]
         params += [self.const] if self.config.input == "const" else [*self.project.parameters()]
         for resolution, block in zip(self.block_resolutions(), self.blocks, strict=True):
             if resolution <= self.config.layout_resolution:
