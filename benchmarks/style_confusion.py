@@ -5,7 +5,9 @@ model's discriminator (its auxiliary style classifier, which trained the generat
 A style the discriminator names right and the judge does not is one the generator draws
 with features its own classifier accepts and an independent classifier of real glyphs
 does not. The discriminator's reading of real test images is printed beside it, as its
-upper reference. Styles the judge names right at least `--show-below` of the time are left out.
+upper reference. The D columns mean something only for models trained with
+`loss.style_class_weight` > 0, where that head is trained. Styles the judge names right at
+least `--show-below` of the time are left out.
 
 Run: .venv/bin/python benchmarks/style_confusion.py DATA_DIR MODEL_DIR [MODEL_DIR ...]
      [--per-style 128] [--truncation 1.0] [--show-below 0.95]
@@ -36,7 +38,10 @@ def named_counts(predicted: torch.Tensor, names: list[str], skip: int) -> str:
 
 @torch.no_grad()
 def discriminator_labels(discriminator, images: torch.Tensor) -> torch.Tensor:
-    return discriminator.style_head(discriminator.features(to_float(images))).argmax(dim=1)
+    """The style head's pick among the real styles (an ADC-GAN head also has a class per
+    style drawn by G, after them)."""
+    logits = discriminator.style_head(discriminator.features(to_float(images)))
+    return logits[:, : discriminator.config.num_styles].argmax(dim=1)
 
 
 def main() -> None:
