@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import torch
 
+from polystyle.config import DataConfig
 from polystyle.config.run import RunConfig
 from polystyle.data import StyleFolder
 from polystyle.metrics.diversity import (
@@ -31,6 +32,7 @@ from polystyle.metrics.diversity import (
 from polystyle.metrics.style_accuracy import JudgedClassifier, per_style_accuracy
 from polystyle.models import one_hot
 from polystyle.nn.mobilenet_v2 import features
+from polystyle.pipelines import SynthesisPipeline
 from polystyle.sampling.grids import make_grid
 from polystyle.sampling.images import to_uint8
 from polystyle.training.trainer import Trainer
@@ -87,6 +89,18 @@ def within_style_diversity(images: torch.Tensor, labels: torch.Tensor) -> StyleD
         sum(d.feature for d in per_style.values()) / count,
         sum(d.compositions for d in per_style.values()) / count,
     )
+
+
+def models_on_data(
+    data: str, models: Sequence[str]
+) -> tuple[dict[str, SynthesisPipeline], StyleFolder]:
+    """The models' pipelines, and the dataset opened at their one image size (scripts that
+    compare models against one dataset need them to draw at the same size)."""
+    pipes = {model: SynthesisPipeline.from_pretrained(model, device="cpu") for model in models}
+    sizes = {pipe.meta["image"]["size"] for pipe in pipes.values()}
+    if len(sizes) != 1:
+        raise SystemExit(f"the models draw at different sizes {sorted(sizes)}; compare one size")
+    return pipes, StyleFolder.open(data, DataConfig(size=sizes.pop()))
 
 
 def real_diversity(folder: StyleFolder) -> StyleDiversity:

@@ -22,11 +22,9 @@ from pathlib import Path
 
 import torch
 
-from polystyle.config import DataConfig
-from polystyle.data import StyleFolder
+from judged_runs import models_on_data
 from polystyle.metrics.style_accuracy import ClassifierSettings, classifier_for
 from polystyle.models.folder import load_discriminator
-from polystyle.pipelines import SynthesisPipeline
 from polystyle.sampling.images import to_float
 
 
@@ -53,11 +51,7 @@ def main() -> None:
     parser.add_argument("--show-below", type=float, default=0.95)
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
-    pipes = {model: SynthesisPipeline.from_pretrained(model, device="cpu") for model in args.models}
-    sizes = {pipe.meta["image"]["size"] for pipe in pipes.values()}
-    if len(sizes) != 1:
-        raise SystemExit(f"the models draw at different sizes {sorted(sizes)}; compare one size")
-    folder = StyleFolder.open(args.data, DataConfig(size=sizes.pop()))
+    pipes, folder = models_on_data(args.data, args.models)
     judge = classifier_for(folder, ClassifierSettings())
     test = folder.indices("test") or list(range(len(folder)))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")

@@ -18,10 +18,7 @@ import platform
 
 import torch
 
-from judged_runs import style_diversities
-from polystyle.config import DataConfig
-from polystyle.data import StyleFolder
-from polystyle.pipelines import SynthesisPipeline
+from judged_runs import models_on_data, style_diversities
 
 
 def main() -> None:
@@ -33,11 +30,7 @@ def main() -> None:
     parser.add_argument("--truncation", type=float, default=1.0)
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
-    pipes = [SynthesisPipeline.from_pretrained(model, device="cpu") for model in args.models]
-    sizes = {pipe.meta["image"]["size"] for pipe in pipes}
-    if len(sizes) != 1:
-        raise SystemExit(f"the models draw at different sizes {sorted(sizes)}; compare one size")
-    folder = StyleFolder.open(args.data, DataConfig(size=sizes.pop()))
+    pipes, folder = models_on_data(args.data, args.models)
     if args.style not in folder.style_names:
         raise SystemExit(f"{args.data} has no style {args.style!r}: {folder.style_names}")
     label = folder.style_names.index(args.style)
@@ -47,7 +40,7 @@ def main() -> None:
     print(f"style {args.style}: {args.per_style} images, truncation {args.truncation}\n")
     print("| model | kimg | pixel ratio | feature diversity ratio | composition ratio |")
     print("|---|---|---|---|---|")
-    for model, pipe in zip(args.models, pipes, strict=True):
+    for model, pipe in pipes.items():
         out = pipe(args.style, seeds=range(args.per_style), truncation=args.truncation)
         div = style_diversities({"generated": out.tensor})["generated"]
         kimg = pipe.meta.get("training", {}).get("kimg", float("nan"))
