@@ -387,46 +387,6 @@ def test_lazy_content_consistency_is_asked_every_nth_step_only(
     assert asked == [True, False, False, True, False, False]
 
 
-def test_the_style_probe_is_fitted_logged_checkpointed_and_resumed(
-    toy_data: Path, tmp_path: Path
-) -> None:
-    probe = ["loss.style_probe_weight=1", "loss.style_probe_per_style=16", "train.log_every=1"]
-    config = tiny(*probe)
-    quiet = io.StringIO()
-    start_run(str(toy_data), config, tmp_path, name="straight", stream=quiet, max_steps=4)
-    start_run(str(toy_data), config, tmp_path, name="split", stream=quiet, max_steps=2)
-    resume_run(tmp_path / "split", stream=quiet, max_steps=2)
-    straight, split = all_state(tmp_path / "straight"), all_state(tmp_path / "split")
-    assert {"probe.weight", "probe.bias", "probe.mean", "probe.scale"} <= straight.keys()
-    assert [k for k in straight if not torch.equal(straight[k], split[k])] == []
-    events = [json.loads(line) for line in (tmp_path / "straight" / "events.jsonl").open()]
-    fitted = [e for e in events if e["event"] == "style_probe"]
-    assert len(fitted) == 1 and fitted[0]["images"] == 32 and fitted[0]["accuracy"] > 0.9
-    logged = [json.loads(line) for line in (tmp_path / "straight" / "metrics.jsonl").open()]
-    assert all(math.isfinite(r["g_probe_ce"]) for r in logged)
-
-
-def test_the_projected_discriminator_trains_and_resumes_bit_for_bit(
-    toy_data: Path, tmp_path: Path
-) -> None:
-    config = tiny("loss.projected_weight=1", "train.log_every=1")
-    quiet = io.StringIO()
-    start_run(str(toy_data), config, tmp_path, name="straight", stream=quiet, max_steps=4)
-    start_run(str(toy_data), config, tmp_path, name="split", stream=quiet, max_steps=2)
-    resume_run(tmp_path / "split", stream=quiet, max_steps=2)
-    straight, split = all_state(tmp_path / "straight"), all_state(tmp_path / "split")
-    assert any(k.startswith("P.heads.") for k in straight)
-    assert any(k.startswith("opt_p.state") for k in straight)
-    assert [k for k in straight if not torch.equal(straight[k], split[k])] == []
-    logged = [json.loads(line) for line in (tmp_path / "straight" / "metrics.jsonl").open()]
-    assert all(math.isfinite(r["d_projected"]) and math.isfinite(r["g_projected"]) for r in logged)
-
-
-def test_a_negative_style_probe_weight_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="style_probe_weight"):
-        tiny("loss.style_probe_weight=-1")
-
-
 def test_a_content_consistency_interval_under_one_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="content_consistency_interval"):
         tiny("loss.content_consistency_interval=0")

@@ -78,15 +78,6 @@ class LossSection:
     # Lazy like R1: the agreement costs a second G pass on half the batch, so it may be asked
     # every N G steps only, scaled by N.
     content_consistency_interval: int = 1
-    # > 0: G's style loss also includes a frozen probe's cross-entropy (losses.style_probe:
-    # a linear classifier of MobileNetV2 texture statistics fitted once on the real training
-    # images), a style signal G cannot co-adapt with as it does with D's style head.
-    style_probe_weight: float = 0.0
-    style_probe_per_style: int = 256  # real training images per style the probe is fitted on
-    # > 0: a second discriminator judges real and fake in frozen MobileNetV2 features
-    # (models.projected, Projected GAN); its adversarial loss is added to D's and G's with
-    # this weight.
-    projected_weight: float = 0.0
     diversity_weight: float = 1.0  # mode-seeking loss: images must move when z moves; 0 = off
     diversity_pool: int = 1  # its image distance on images average-pooled by this factor
     # Matching-aware D (Reed et al. 2016): real images judged under a style they do not have
@@ -118,8 +109,6 @@ class LossSection:
             self.style_class_weight,
             self.style_class_margin,
             self.content_consistency_weight,
-            self.style_probe_weight,
-            self.projected_weight,
             self.diversity_weight,
             self.mismatch_weight,
             self.style_reconstruction_weight,
@@ -131,24 +120,16 @@ class LossSection:
         )
         if (
             min(weights) < 0
-            or min(
-                self.r1_interval,
-                self.encoder_interval,
-                self.content_consistency_interval,
-                self.style_probe_per_style,
-            )
-            < 1
+            or min(self.r1_interval, self.encoder_interval, self.content_consistency_interval) < 1
         ):
             raise ConfigError(
                 "loss.r1_gamma, loss.gp_weight, loss.style_class_weight, loss.style_class_margin, "
-                "loss.content_consistency_weight, loss.style_probe_weight, "
-                "loss.projected_weight, loss.diversity_weight, "
+                "loss.diversity_weight, "
                 "loss.mismatch_weight, "
                 "loss.style_reconstruction_weight, loss.adversarial_weight, loss.l1_weight, "
                 "loss.perceptual_weight, loss.ssim_weight, "
                 "loss.cycle_weight must be >= 0 and loss.r1_interval, "
-                "loss.encoder_interval, loss.content_consistency_interval, "
-                "loss.style_probe_per_style >= 1"
+                "loss.encoder_interval, loss.content_consistency_interval >= 1"
             )
         if self.style_class_fakes and self.style_class_margin > 0:
             raise ConfigError(

@@ -33,11 +33,9 @@ from polystyle.losses import (
     r1_penalty,
     style_margin_loss,
 )
-from polystyle.losses.style_probe import StyleProbe
 from polystyle.models import Discriminator, DiscriminatorConfig, build_generator, one_hot
 from polystyle.models.encoder import StyleEncoder, StyleEncoderConfig
 from polystyle.models.folder import save_model_folder
-from polystyle.models.projected import ProjectedDiscriminator, feature_maps
 from polystyle.nn.layers import minibatch_group_size
 from polystyle.sampling.grids import make_grid
 from polystyle.sampling.images import to_float, to_uint8
@@ -99,7 +97,6 @@ class Trainer:
         )
         self._stop_reason: str | None = None
         self._last_checkpoint_time = time.monotonic()
-        self.probe = self._fit_style_probe() if config.loss.style_probe_weight > 0 else None
 
     def _build_networks(self, spec: dict[str, int]) -> None:
         """G, D, the optional style encoder E, the EMA copy of G and their optimizers."""
@@ -110,9 +107,6 @@ class Trainer:
             d_keys["fake_style_classes"] = True
         self.D = Discriminator(DiscriminatorConfig(**spec, **d_keys))
         self.E = self._encoder(spec) if config.loss.style_reconstruction_weight > 0 else None
-        self.P = (
-            ProjectedDiscriminator(spec["num_styles"]) if config.loss.projected_weight > 0 else None
-        )
         self.layout_params = self.G.layout_parameters()
         if config.loss.style_class_layout_free and not self.layout_params:
             raise ConfigError(
@@ -129,12 +123,11 @@ class Trainer:
 
     def _place_networks(self) -> None:
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        for module in (self.G, self.D, self.G_ema, self.E, self.P):
+        for module in (self.G, self.D, self.G_ema, self.E):
             if module is not None:
                 module.to(self.device)
         self.opt_g = self._adam(self.G, self.config.optim.g_lr)
         self.opt_d = self._adam(self.D, self.config.optim.d_lr)
-        self.opt_p = self._adam(self.P, self.config.optim.d_lr) if self.P is not None else None
         self.opt_e = self._adam(self.E, self.config.optim.g_lr) if self.E is not None else None
 
     # -- state ---------------------------------------------------------------------------
@@ -150,10 +143,6 @@ class Trainer:
         optimizers = {"opt_g": self.opt_g, "opt_d": self.opt_d}
         if self.E is not None and self.opt_e is not None:
             modules["E"], optimizers["opt_e"] = self.E, self.opt_e
-        if self.probe is not None:
-            modules["probe"] = self.probe
-        if self.P is not None and self.opt_p is not None:
-            modules["P"], optimizers["opt_p"] = self.P, self.opt_p
         return Checkpoint(
             modules=modules,
             optimizers=optimizers,
@@ -184,8 +173,6 @@ class Trainer:
 
     def _set_lr_scale(self, scale: float) -> None:
         pairs = [(self.opt_g, self.config.optim.g_lr), (self.opt_d, self.config.optim.d_lr)]
-        if self.opt_p is not None:
-            pairs.append((self.opt_p, self.config.optim.d_lr))
         if self.opt_e is not None:
             pairs.append((self.opt_e, self.config.optim.g_lr))
         for optimizer, base in pairs:
@@ -194,22 +181,6 @@ class Trainer:
 
     def event(self, kind: str, **fields: Any) -> None:
         self.events.write({"time": time.time(), "event": kind, "step": self.state.step, **fields})
-
-    def _fit_style_probe(self) -> StyleProbe:
-        """The frozen style probe (loss.style_probe_weight), fitted on up to
-        `loss.style_probe_per_style` training images of each style, evenly spaced through
-        the style's images so no random draw is spent."""
-        per_style = self.config.loss.style_probe_per_style
-        picks = []
-        for style in self.present_styles.tolist():
-            count = int(self.style_counts[style])
-            spaced = torch.linspace(0, count - 1, min(per_style, count)).round().long()
-            picks.append(int(self.style_starts[style]) + spaced)
-        index = torch.cat(picks).to(self.device)
-        probe = StyleProbe(self.num_styles).to(self.device)
-        accuracy = probe.fit(to_float(self.images[index]), self.labels[index])
-        self.event("style_probe", images=len(index), accuracy=round(accuracy, 4))
-        return probe
 
     # -- one step ------------------------------------------------------------------------
 
@@ -310,7 +281,6 @@ class Trainer:
             d_total = d_total + cfg.loss.gp_weight * gp
         r1, d_total = self._with_lazy_r1(d_total, real, labels)
         d_ok = self._update(self.opt_d, d_total)
-        d_projected = self._projected_d_update(real_aug, fake_aug, labels)
 
         self.D.requires_grad_(False)
         # Two halves with the same styles and different z: the mode-seeking pairs.
@@ -331,11 +301,6 @@ class Trainer:
             g_cls = g_cls.mean()
         if cfg.loss.style_class_fakes:
             g_cls = adc_style_loss(g_cls_logits, labels).mean()
-        g_style = cls_weight * g_cls if cls_weight > 0 else g_loss.new_zeros(())
-        g_probe = torch.tensor(math.nan)
-        if self.probe is not None:
-            g_probe = F.cross_entropy(self.probe(fake), labels)
-            g_style = g_style + cfg.loss.style_probe_weight * g_probe
         g_ms = mode_seeking_loss(
             fake[:half],
             fake[half : 2 * half],
@@ -343,11 +308,9 @@ class Trainer:
             z[half : 2 * half],
             cfg.loss.diversity_pool,
         )
-        g_total = g_loss + g_style
-        g_projected = torch.tensor(math.nan)
-        if self.P is not None:
-            g_projected = self.loss.g_loss(self.P(self._aug(fake), labels))
-            g_total = g_total + cfg.loss.projected_weight * g_projected
+        g_total = g_loss
+        if cls_weight > 0:
+            g_total = g_total + cls_weight * g_cls
         if cfg.loss.diversity_weight > 0:
             g_total = g_total + cfg.loss.diversity_weight * g_ms
         g_content = torch.tensor(math.nan)
@@ -363,8 +326,8 @@ class Trainer:
             assert self.opt_e is not None
             self.opt_e.zero_grad(set_to_none=True)
         withheld = []
-        if cfg.loss.style_class_layout_free and g_style.requires_grad and torch.isfinite(g_total):
-            withheld = gradients_of(g_style, self.layout_params)
+        if cfg.loss.style_class_layout_free and cls_weight > 0 and torch.isfinite(g_total):
+            withheld = gradients_of(cls_weight * g_cls, self.layout_params)
         g_ok = self._update(self.opt_g, g_total, withheld)
         if e_losses is not None and g_ok:
             self.opt_e.step()
@@ -375,31 +338,11 @@ class Trainer:
             **self._adversarial_record(d_loss, d_ok, g_loss, g_ok, d_real, d_fake, r1, d_cls),
             "d_mismatch": float(d_mismatch.detach()),
             "g_style_ce": float(g_ce.detach()),
-            "g_probe_ce": float(g_probe.detach()),
-            "d_projected": d_projected,
-            "g_projected": float(g_projected.detach()),
             "g_mode_seeking": float(g_ms.detach()),
             "g_content": float(g_content.detach()),
             "style_reconstruction": float(e_losses[0].detach()) if e_losses else math.nan,
             "encoder_style_ce": float(e_losses[1].detach()) if e_losses else math.nan,
         }
-
-    def _projected_d_update(
-        self, real_aug: torch.Tensor, fake_aug: torch.Tensor, labels: torch.Tensor
-    ) -> float:
-        """One update of the projected discriminator (loss.projected_weight) on the images D
-        just saw; returns its loss, NaN when there is none or the update was skipped."""
-        if self.P is None or self.opt_p is None:
-            return math.nan
-        with torch.no_grad():
-            maps = feature_maps(torch.cat([real_aug, fake_aug]).detach())
-        self.P.requires_grad_(True)
-        logits = self.P.judge_features(maps, torch.cat([labels, labels]))
-        p_real, p_fake = logits.chunk(2)
-        loss = self.loss.d_loss(p_real, p_fake)
-        ok = self._update(self.opt_p, self.config.loss.projected_weight * loss)
-        self.P.requires_grad_(False)  # G's step must not train it
-        return float(loss.detach()) if ok else math.nan
 
     def _content_consistency_step(self) -> bool:
         loss = self.config.loss
