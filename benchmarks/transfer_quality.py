@@ -7,7 +7,9 @@ characters never seen in training):
   hei glyph) and, with part `ablation`, the same model trained without the adversarial term
   (loss.adversarial_weight=0 and loss.style_class_weight=0: D trains but G ignores it).
 - `unseen`: trained without one style (--unseen, default fangsong); K = 8 and K = 32 of its
-  training glyphs as references; hei test glyphs rendered in it through the mean code.
+  training glyphs as references; hei test glyphs rendered in it through the mean code, and
+  through the code fitted to the K (hei glyph, reference) pairs (`reference_sources`, what
+  `polystyle transfer --fit` does), with the seconds fitting and drawing took.
 - `unpaired`: emoji google <-> twitter with loss.pairing=unpaired; scored with the true pairs
   the trainer never used, against the identity baseline.
 - Diversity: one input through 8 seeds per target style, mean pairwise MobileNetV2 feature
@@ -28,7 +30,8 @@ Run: .venv/bin/python benchmarks/transfer_quality.py [--minutes 15] [--side-minu
 budgets with a fixed number of images for every part: recipes compared at equal kimg.
 `--chars N` trains the paired parts on the first N characters (up to 5,324) instead of 1,000;
 scores stay on the 1,000-character test split. `--model DIR` scores a trained translator
-(a run's `model/` folder) on the paired part without training one.
+(a run's `model/` folder) on the paired part without training one; `--unseen-model DIR`
+does the same for the unseen part (a model trained without the --unseen style).
 """
 
 from __future__ import annotations
@@ -244,17 +247,26 @@ def part_unseen(args: argparse.Namespace, root: Path, folder: StyleFolder) -> No
     kept = [s for s in folder.style_names if s != args.unseen]
     data = subset(root, kept, args.out / "fonts-cjk-7")
     name = f"without-{args.unseen}"
-    model = train(data, args.preset, args.overrides, args.side_minutes, args.out, name, args.kimg)
+    model = args.unseen_model or train(
+        data, args.preset, args.overrides, args.side_minutes, args.out, name, args.kimg
+    )
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     sources, truths, _ = test_pairs(folder, SOURCE, args.unseen)
-    unseen_id = folder.style_id(args.unseen)
+    unseen_id, source_id = folder.style_id(args.unseen), folder.style_id(SOURCE)
     train_glyphs = [i for i in folder.indices("train") if folder.labels[i] == unseen_id]
+    stems = {i: stem for stem, ids in folder.pairs.by_stem.items() for i in ids.values()}
     generator = torch.Generator().manual_seed(0)
     order = torch.randperm(len(train_glyphs), generator=generator).tolist()
     rows = {"identity": score(sources, truths), "n": len(sources)}
     for k in (8, 32):
-        references = [folder.image(train_glyphs[i]) for i in order[:k]]
+        chosen = [train_glyphs[i] for i in order[:k]]
+        references = [folder.image(i) for i in chosen]
         rows[f"K={k}"] = score(pipe(sources, reference=references).tensors, truths)
+        pairs = [folder.image(folder.pairs.by_stem[stems[i]][source_id]) for i in chosen]
+        started = time.perf_counter()
+        drawn = pipe(sources, reference=references, reference_sources=pairs).tensors
+        seconds = round(time.perf_counter() - started, 1)
+        rows[f"K={k}, fitted"] = {**score(drawn, truths), "fit_and_draw_seconds": seconds}
     emit("unseen", {args.unseen: rows})
 
 
@@ -289,6 +301,9 @@ def main() -> None:
     parser.add_argument("--side-minutes", type=float, default=10.0, help="unseen/unpaired budget")
     parser.add_argument("--parts", default="paired,ablation,unseen,unpaired")
     parser.add_argument("--unseen", default="fangsong", help="the style left out of training")
+    parser.add_argument(
+        "--unseen-model", type=Path, help="score this model in the unseen part, not a new one"
+    )
     parser.add_argument("--preset", default="translate-64")
     parser.add_argument("--baseline", default="", help="a preset for a baseline paired model")
     parser.add_argument("--kimg", type=float, default=0.0, help="fixed budget instead of minutes")

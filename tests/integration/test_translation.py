@@ -63,6 +63,11 @@ def held_out(data: Path) -> list[str]:
     return sorted({folder.records[i].stem for i in folder.indices("test")})
 
 
+def trained_on(data: Path, held: list[str]) -> list[str]:
+    """The toy pairs' stems the model trained on (not held out), sorted."""
+    return sorted(set(p.stem for p in (data / "outline").iterdir()) - set(held))
+
+
 def pixels(path: Path | Image.Image) -> np.ndarray:
     image = path if isinstance(path, Image.Image) else Image.open(path)
     return np.asarray(image.convert("L"), dtype=np.float64) / 255
@@ -115,13 +120,33 @@ def test_reference_guided_codes_reach_the_reference_style(
     data, model = paired_model
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     stems = held_out(data)
-    train_stems = sorted(set(p.stem for p in (data / "outline").iterdir()) - set(stems))
-    references = files(data, "outline", train_stems[:8])
+    references = files(data, "outline", trained_on(data, stems)[:8])
     out = pipe(files(data, "solid", stems), reference=references)
     assert out.weights["outline"] > 0.5
     by_reference = mean_rmse(out.images, files(data, "outline", stems))
     identity = mean_rmse(files(data, "solid", stems), files(data, "outline", stems))
     assert by_reference < 0.8 * identity, (by_reference, identity)
+
+
+def test_a_style_fitted_to_reference_pairs_draws_held_out_pairs_closer(
+    paired_model: tuple[Path, Path],
+) -> None:
+    data, model = paired_model
+    stems = held_out(data)
+    fitted_on = trained_on(data, stems)[:6]
+    references, pairs = files(data, "outline", fitted_on), files(data, "solid", fitted_on)
+    truths, sources = files(data, "outline", stems), files(data, "solid", stems)
+    pipe = TranslationPipeline.from_pretrained(model, device="cpu")
+    by_mean = mean_rmse(pipe(sources, reference=references).images, truths)
+    fitted = pipe(sources, reference=references, reference_sources=pairs, fit_steps=40)
+    by_fit = mean_rmse(fitted.images, truths)
+    assert by_fit < 0.97 * by_mean, (by_fit, by_mean)  # measured 0.207 against 0.225
+    first, second = (pipe.fit_embedding(references, pairs, steps=5) for _ in range(2))
+    assert torch.equal(first, second)
+    with pytest.raises(ConfigError, match="one source per reference"):
+        pipe.fit_embedding(references, pairs[:2])
+    with pytest.raises(ConfigError, match="needs --reference"):
+        pipe(sources, to="outline", reference_sources=pairs)
 
 
 def test_same_inputs_give_same_pixels_and_seeds_are_per_output(
@@ -310,6 +335,24 @@ def test_text_renders_characters_never_seen_in_training(tmp_path: Path) -> None:
         pipe.render_text("a\U0001f600", to="kai")
     with pytest.raises(ConfigError, match="one line of 1 to"):
         pipe.render_text("", to="kai")
+
+
+def test_fit_draws_text_in_a_style_fitted_to_glyphs_named_by_character(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    data, model = tiny_glyph_model(tmp_path)
+    references = sorted((data / "kai").iterdir())[:3]  # u4e00.png and so on
+    out = tmp_path / "fit"
+    command = ["transfer", str(model), "--text", "永字", "--out", str(out), "--json"]
+    assert main([*command, "--reference", *map(str, references), "--fit"]) == 0
+    written = json.loads(capsys.readouterr().out)["files"]
+    assert [Image.open(f).size for f in written] == [(32, 16)]
+    renamed = tmp_path / "glyph.png"
+    renamed.write_bytes(references[0].read_bytes())
+    assert main([*command, "--reference", str(renamed), "--fit"]) == 2
+    assert "name each reference glyph file after its character" in capsys.readouterr().err
+    assert main([*command, "--to", "kai", "--fit"]) == 2
+    assert "--fit needs --reference" in capsys.readouterr().err
 
 
 def test_text_is_drawn_in_the_style_the_model_was_trained_from(tmp_path: Path) -> None:

@@ -27,6 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     transfer.add_argument(
         "--reference", type=Path, nargs="+", help="images whose mean style is the target"
     )
+    transfer.add_argument(
+        "--fit",
+        action="store_true",
+        help="glyph models, with --reference: fit the style to the references instead of "
+        "averaging their codes; name each reference after its character (永.png or u6c38.png)",
+    )
     transfer.add_argument("--prompt", help="text that picks the target style weights")
     transfer.add_argument("--temperature", type=float, default=0.1)
     transfer.add_argument(
@@ -83,6 +89,8 @@ def _target(args: argparse.Namespace) -> dict:
 
 
 def run_transfer(args: argparse.Namespace) -> int:
+    if args.fit and not args.reference:
+        raise ConfigError("--fit needs --reference glyph files named after their characters")
     pipe = TranslationPipeline.from_pretrained(args.model, device=args.device)
     options = _target(args)
     target = args.to or ("prompt" if args.prompt else "reference")
@@ -94,6 +102,7 @@ def run_transfer(args: argparse.Namespace) -> int:
             args.text,
             font=args.font,
             source_style=args.source_style,
+            fit=args.fit,
             **options,
         )
         for seed, image in zip(out.seeds, out.images, strict=True):
@@ -102,6 +111,10 @@ def run_transfer(args: argparse.Namespace) -> int:
             written.append(str(path))
     else:
         files = input_files(args.input)
+        if args.fit:
+            options["reference_sources"] = pipe.glyph_sources(
+                args.reference, args.font, args.source_style
+            )
         out = pipe(files, **options)
         per = len(out.seeds)
         for i, image in enumerate(out.images):

@@ -4,6 +4,7 @@
     out = pipe("glyph.png", to="brush-sosho")                  # a label
     pipe("glyph.png", weights={"kai": 0.5, "hei": 0.5})          # a blend
     pipe("glyph.png", reference=["a.png", "b.png"])              # the mean style of references
+    pipe("glyph.png", reference=["a.png"], reference_sources=["a_src.png"])  # fitted to pairs
     pipe("glyph.png", prompt="flowing cursive brush")            # text -> weights (out.prompt)
     pipe("glyph.png", to="kai", strength=0.5, seeds=range(8))    # half way, 8 variants
     pipe.render_text("永字八法", to="brush-sosho").images[0]        # glyph models: any text
@@ -11,7 +12,9 @@
 The target is a style embedding (a label's, a blend's, or the style encoder's mean over
 reference images); `strength` moves from the input's own encoded embedding (0 = leave the
 style as it is) to the target (1); the mapping network turns it and a seed's noise into the
-code the translator reads.
+code the translator reads. With `reference_sources` (each reference's content in the
+source style: for glyphs, the same character in the source font) the references' embedding
+is fitted to the pairs instead of averaged (`fit_embedding`).
 
 Size policy: by default (`size="model"`) an input is scaled so its longer side is the
 training size, because the model learned stroke widths and textures at that scale;
@@ -37,6 +40,8 @@ from polystyle.config.schema import DEFAULT_MAX_PIXELS
 from polystyle.data.images import ImageProblem, fit_square, open_image, read_bytes, to_l_or_rgb
 from polystyle.devices import pick_device
 from polystyle.errors import ConfigError
+from polystyle.losses.perceptual import perceptual_distance
+from polystyle.losses.translation import ssim_loss
 from polystyle.models.encoder import StyleEncoder
 from polystyle.models.folder import load_encoder, load_translator
 from polystyle.models.stargan_lite import StarGANLite
@@ -45,6 +50,7 @@ from polystyle.sampling.seeds import z_from_seeds
 from polystyle.styles.codes import StyleSpec, style_weights
 from polystyle.styles.glyph_text import (
     GlyphFont,
+    character_of,
     compose_line,
     default_source_style,
     glyph_font_for,
@@ -53,6 +59,11 @@ from polystyle.styles.prompt import PromptMatch, match_prompt, style_description
 from polystyle.styles.reference import Reference, encode_references, reference_pixels
 
 MAX_SIDE = 2048
+# Fitting a reference style (`fit_embedding`): Adam steps on the embedding alone, and the
+# noise seed its codes are drawn with; 100 steps took 6 s for 8 pairs at 64 px on 2 cores.
+FIT_STEPS = 100
+FIT_LR = 0.05
+FIT_SEED = 0
 SizePolicy = int | str
 
 
@@ -174,6 +185,63 @@ class TranslationPipeline:
         embedding = self.translator.style_embedding(vector[None].to(self.device))
         return embedding, self._named(vector), match
 
+    def fit_embedding(
+        self,
+        references: Sequence[Reference],
+        sources: Sequence[Reference],
+        steps: int = FIT_STEPS,
+    ) -> torch.Tensor:
+        """The style embedding (1 x embedding_dim) under which the translator draws each
+        source as its reference, by gradient descent from the encoder's mean embedding of
+        the references on the paired training's own loss (L1, 1 - SSIM, perceptual).
+
+        The encoder reads a font it never saw as a mix of the fonts it knows; on fangsong
+        left out of training the mean code scored SSIM 0.35-0.37 and the fitted one 0.48-0.49
+        (BENCHMARKS.md, "Fitting an unseen font's style"). Only the embedding moves, not the
+        weights, so a few pairs cannot overfit the translator; deterministic (one noise
+        seed, no random draw)."""
+        if not references or len(references) != len(sources):
+            raise ConfigError(
+                f"fitting a style needs one source per reference: got {len(references)} "
+                f"reference(s) and {len(sources)} source(s)"
+            )
+        if steps < 1:
+            raise ConfigError(f"fit steps {steps}: use 1 or more")
+        refs, srcs = (
+            torch.stack([reference_pixels(r, self.size, self.channels) for r in images])
+            for images in (references, sources)
+        )
+        start, _ = encode_references(self.encoder, refs)
+        embedding = start.mean(0, keepdim=True).requires_grad_(True)
+        targets, inputs = to_float(refs).to(self.device), to_float(srcs).to(self.device)
+        z = z_from_seeds([FIT_SEED], self.translator.z_dim).to(self.device)
+        z = z.expand(len(refs), -1)
+        optimizer = torch.optim.Adam([embedding], lr=FIT_LR)
+        with torch.enable_grad():
+            for _ in range(steps):
+                code = self.translator.style_code_from_embedding(z, embedding.expand_as(start))
+                drawn = self.translator(inputs, code)
+                loss = (
+                    (drawn - targets).abs().mean()
+                    + ssim_loss(drawn, targets)
+                    + perceptual_distance(drawn, targets)
+                )
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        return embedding.detach()
+
+    def glyph_sources(
+        self,
+        references: Sequence[Reference],
+        font: str | Path | None = None,
+        source_style: str | None = None,
+    ) -> list[torch.Tensor]:
+        """Each reference glyph's character (from its file name) drawn in the source font:
+        the `reference_sources` of glyph models."""
+        glyphs = self.glyph_font(font, source_style)
+        return [glyphs.render_line(character_of(r), self.size)[0] for r in references]
+
     def match_prompt(self, prompt: str, temperature: float = 0.1) -> PromptMatch:
         return match_prompt(prompt, style_descriptions(self.meta), temperature)
 
@@ -202,6 +270,8 @@ class TranslationPipeline:
         *,
         weights: StyleSpec | None = None,
         reference: Reference | Sequence[Reference] | None = None,
+        reference_sources: Sequence[Reference] | None = None,
+        fit_steps: int = FIT_STEPS,
         prompt: str | None = None,
         temperature: float = 0.1,
         strength: float = 1.0,
@@ -216,6 +286,10 @@ class TranslationPipeline:
         if reference is not None and _is_single(reference):
             reference = [reference]  # type: ignore[list-item]
         target, named, match = self.target_embedding(to, weights, reference, prompt, temperature)
+        if reference_sources is not None:
+            if not reference:
+                raise ConfigError("fitting a style (--fit) needs --reference images")
+            target = self.fit_embedding(reference, reference_sources, fit_steps)  # type: ignore[arg-type]
         pixels = [self.load_image(image, size) for image in inputs]
         seeds = list(seeds)
         z = z_from_seeds(seeds, self.translator.z_dim).to(self.device)
@@ -251,14 +325,26 @@ class TranslationPipeline:
         *,
         font: str | Path | None = None,
         source_style: str | None = None,
+        fit: bool = False,
         **kwargs: object,
     ) -> TranslationOutput:
         """Draw each character of `text` in a source font, translate, and compose the line
         (one line per seed). Any character the source font has works, seen in training or
         not. The source font is `font`, or the built-in font of `source_style` (default: the
-        style the model was trained from, `loss.paired_source`, else its hei style)."""
+        style the model was trained from, `loss.paired_source`, else its hei style). With
+        `fit`, the `reference` glyphs (files named after their characters) are drawn in the
+        same source font and the style is fitted to those pairs."""
         glyphs = self.glyph_font(font, source_style)
         tiles = glyphs.render_line(text, self.size)
+        if fit:
+            references = kwargs.get("reference")
+            if not references:
+                raise ConfigError(
+                    "--fit needs --reference glyph files named after their characters"
+                )
+            if _is_single(references):
+                references = [references]
+            kwargs["reference_sources"] = self.glyph_sources(references, font, source_style)  # type: ignore[arg-type]
         out = self(list(tiles), to, **kwargs)  # type: ignore[arg-type]
         per_seed = len(out.seeds)
         lines = [

@@ -7,6 +7,7 @@ user names, or the Debian font behind one of the built-in fonts-cjk styles.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,22 @@ def glyph_font_for(
             f"`apt-get install -y {style.package}`, or pass --font FILE.ttf"
         )
     return GlyphFont(path, style.index)
+
+
+def character_of(reference: object) -> str:
+    """The character a reference glyph file draws, read from its name: `永.png`, or
+    `u6c38.png` as the built-in fonts-cjk names its files. Fitting a style to references needs
+    each one's source glyph, and the name is where a user can say which character it is."""
+    stem = Path(reference).stem if isinstance(reference, (str, Path)) else ""
+    if len(stem) == 1:
+        return stem
+    if re.fullmatch(r"u[0-9a-fA-F]{4,6}", stem) and int(stem[1:], 16) <= 0x10FFFF:
+        return chr(int(stem[1:], 16))
+    label = reference if isinstance(reference, (str, Path)) else "an image given in memory"
+    raise ConfigError(
+        f"--fit: cannot tell which character {label} draws; name each reference glyph file "
+        "after its character, e.g. 永.png or u6c38.png"
+    )
 
 
 def compose_line(tiles: list[torch.Tensor]) -> torch.Tensor:
