@@ -60,8 +60,9 @@ from polystyle.styles.reference import Reference, encode_references, reference_p
 
 MAX_SIDE = 2048
 # Fitting a reference style (`fit_embedding`): Adam steps on the embedding alone, and the
-# noise seed its codes are drawn with. Fitting 8 pairs and drawing 45 glyphs took 11-26 s at
-# 64 px on 2 cores, 32 pairs 34-68 s (BENCHMARKS.md, "Fitting an unseen font's style").
+# noise seed its codes are drawn with. Fitting 8 pairs and drawing 45 glyphs took 11 s at
+# 64 px on 2 cores, 32 pairs 34 s; 25 steps already gave most of the gain (BENCHMARKS.md,
+# "Fitting an unseen font's style").
 FIT_STEPS = 100
 FIT_LR = 0.05
 FIT_SEED = 0
