@@ -24,14 +24,17 @@ benchmark down without changing how much training a model gets.
 
 Run: .venv/bin/python benchmarks/transfer_quality.py [--minutes 15] [--side-minutes 10]
      [--parts paired,ablation,unseen,unpaired] [--preset translate-64] [--baseline PRESET]
-     [--kimg K] [--chars N] [--set key=value ...] [--model DIR] [--out /tmp/transfer_quality]
+     [--kimg K] [--chars N] [--set key=value ...] [--model DIR] [--unseen-model DIR]
+     [--fit N] [--out /tmp/transfer_quality]
      | tee log.txt
 `--set` overrides the preset in every part (a recipe to try). `--kimg` replaces the minute
 budgets with a fixed number of images for every part: recipes compared at equal kimg.
 `--chars N` trains the paired parts on the first N characters (up to 5,324) instead of 1,000;
 scores stay on the 1,000-character test split. `--model DIR` scores a trained translator
 (a run's `model/` folder) on the paired part without training one; `--unseen-model DIR`
-does the same for the unseen part (a model trained without the --unseen style).
+does the same for the unseen part (a model trained without the --unseen style). `--fit N`
+adds a paired-part row per style: the style fitted to N training pairs (`--fit`'s code) in
+place of the label's embedding.
 """
 
 from __future__ import annotations
@@ -173,7 +176,7 @@ def shifted(images: list, dx: int, dy: int) -> list:
     return [F.pad(t, (dx, 0, dy, 0), value=255)[..., : t.shape[-2], : t.shape[-1]] for t in images]
 
 
-def evaluate_paired(model: Path, folder: StyleFolder, targets: list[str]) -> dict:
+def evaluate_paired(model: Path, folder: StyleFolder, targets: list[str], fit: int = 0) -> dict:
     """Per target style: the model's scores and the identity baseline's, on test glyphs, and
     the model's on as many training glyphs (`train split`: the gap is what it memorised).
 
@@ -182,7 +185,9 @@ def evaluate_paired(model: Path, folder: StyleFolder, targets: list[str]) -> dic
     what it scores; a model's SSIM means little until it clears that. Two references show
     how strict the score is at the other end: the true glyph itself, moved by one pixel
     (right; right and down), as a perfect drawing placed one pixel off would score. And
-    `registered` scores the model's outputs after the oracle re-registration above."""
+    `registered` scores the model's outputs after the oracle re-registration above. With
+    `fit` > 0, `fitted` scores the style fitted to that many training pairs of the target
+    (`reference_sources`) instead of the label's embedding."""
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     table = {}
     for target in targets:
@@ -199,6 +204,10 @@ def evaluate_paired(model: Path, folder: StyleFolder, targets: list[str]) -> dic
             "registered": score(registered(outputs, truths), truths),
             "train split": score(pipe(seen, to=target).tensors, seen_truths),
         }
+        if fit > 0:
+            pairs, references, _ = test_pairs(folder, SOURCE, target, "train", fit)
+            fitted = pipe(sources, reference=references, reference_sources=pairs).tensors
+            table[target][f"fitted to {fit} train pairs"] = score(fitted, truths)
     return table
 
 
@@ -227,7 +236,7 @@ def part_paired(args: argparse.Namespace, root: Path, folder: StyleFolder) -> No
     model = args.model or train(
         root, args.preset, args.overrides, args.minutes, args.out, "paired", args.kimg
     )
-    report = evaluate_paired(model, folder, targets)
+    report = evaluate_paired(model, folder, targets, args.fit)
     emit("paired", report)
     pipe = TranslationPipeline.from_pretrained(model, device="cpu")
     first = test_pairs(folder, SOURCE, targets[0])[0][0]
@@ -301,6 +310,9 @@ def main() -> None:
     parser.add_argument("--side-minutes", type=float, default=10.0, help="unseen/unpaired budget")
     parser.add_argument("--parts", default="paired,ablation,unseen,unpaired")
     parser.add_argument("--unseen", default="fangsong", help="the style left out of training")
+    parser.add_argument(
+        "--fit", type=int, default=0, help="paired part: also score styles fitted to N pairs"
+    )
     parser.add_argument(
         "--unseen-model", type=Path, help="score this model in the unseen part, not a new one"
     )
