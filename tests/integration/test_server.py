@@ -511,6 +511,19 @@ def test_transfer_a_line_of_text_with_a_glyph_model(api: Api) -> None:
     assert assert_problem(wrong_font, 400, "comic", "hei")["field"] == "source_style"
 
 
+def test_transfer_text_in_a_style_fitted_to_glyphs_named_by_character(api: Api) -> None:
+    glyph = png(Image.new("L", (16, 16), 255))
+    named = [("reference", "永.png", glyph), ("reference", "u5b57.png", glyph)]
+    fields = {"model": "glyphs", "text": "永字", "fit": "true", "format": "json"}
+    fitted = api.form("/v1/transfer", fields, named)
+    assert fitted.status == 200, fitted.body
+    assert fitted.json()["size"] == [32, 16]
+    unnamed = api.form("/v1/transfer", fields, [("reference", "glyph.png", glyph)])
+    assert assert_problem(unnamed, 400, "glyph.png", "永.png")["field"] == "reference"
+    alone = api.form("/v1/transfer", {**fields, "style": "kai"}, [])
+    assert assert_problem(alone, 400, "fit needs reference")["field"] == "fit"
+
+
 @pytest.mark.parametrize(
     ("fields", "content", "status", "field", "words"),
     [

@@ -80,6 +80,12 @@ class TransferForm(BaseModel):
     reference: list[UploadFile] | None = Field(
         None, description="image files whose mean style is the target (repeat the field)"
     )
+    fit: bool = Field(
+        False,
+        description="glyph models, with reference files named after their characters "
+        "(永.png or u6c38.png): fit the style to them instead of averaging their codes "
+        "(about 11 s for 8 references on 2 cores)",
+    )
     strength: float = Field(
         1.0, ge=0, le=1, description="0 keeps the input's own style, 1 is the full target"
     )

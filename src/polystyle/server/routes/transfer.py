@@ -35,9 +35,14 @@ def _target(
     pipe: TranslationPipeline,
     form: TransferForm,
     references: list[bytes],
+    names: list[str],
 ) -> tuple[dict[str, Any], PromptMatch | None]:
     """The pipeline's target arguments from the one target the form names (a prompt is
-    matched here, so its weights and similarities can be answered)."""
+    matched here, so its weights and similarities can be answered). With `fit`, the
+    reference files' `names` say which character each draws."""
+    if form.fit and not references:
+        fix = "send reference glyph files named after their characters, e.g. 永.png"
+        raise ApiError(400, "fit needs reference images", fix, "fit")
     given = {
         "style": form.style,
         "weights": form.weights,
@@ -60,7 +65,15 @@ def _target(
             400, f"reference: {len(references)} images", f"send at most {limit}", "reference"
         )
     pixels = state.settings.max_pixels
-    return {"reference": [decode_upload(data, "reference", pixels) for data in references]}, None
+    target: dict[str, Any] = {
+        "reference": [decode_upload(data, "reference", pixels) for data in references]
+    }
+    if form.fit:
+        source = _source_style(pipe, form.source_style)
+        fix = "name each reference glyph file after its character, e.g. 永.png or u6c38.png"
+        with blame("reference", fix):
+            target["reference_sources"] = pipe.glyph_sources(names, None, source)
+    return target, None
 
 
 def _source_style(pipe: TranslationPipeline, requested: str | None) -> str:
@@ -114,13 +127,17 @@ def _size(text: str) -> SizePolicy:
 
 
 def _transfer(
-    state: ServerState, form: TransferForm, image: bytes | None, references: list[bytes]
+    state: ServerState,
+    form: TransferForm,
+    image: bytes | None,
+    references: list[bytes],
+    names: list[str],
 ) -> Response:
     pipe = translation_pipeline(state, form.model)
     the_one({"image": image, "text": form.text}, "content", _CONTENT_FIX, "image")
     seeds = seed_list(form.seeds, state.settings.max_images)
     size = _size(form.size)
-    target, match = _target(state, pipe, form, references)
+    target, match = _target(state, pipe, form, references, names)
     options = {**target, "strength": form.strength, "seeds": seeds, "size": size}
     if image is None:
         out = _render_text(pipe, form, **options)
@@ -151,4 +168,5 @@ async def transfer(
     state = server(request)
     image = await form.image.read() if form.image is not None else None
     references = [await file.read() for file in form.reference or []]
-    return await state.gate.run(_transfer, state, form, image, references)
+    names = [file.filename or "" for file in form.reference or []]
+    return await state.gate.run(_transfer, state, form, image, references, names)
