@@ -23,7 +23,7 @@ from polystyle.server.problems import ApiError, blame
 from polystyle.server.schemas import TransferForm
 from polystyle.server.state import ServerState, server, translation_pipeline
 from polystyle.server.uploads import decode_upload
-from polystyle.styles.glyph_text import MAX_TEXT_CHARS, SOURCE_STYLES
+from polystyle.styles.glyph_text import MAX_TEXT_CHARS, SOURCE_STYLES, GlyphFont
 from polystyle.styles.prompt import PromptMatch
 
 router = APIRouter(prefix="/v1", tags=["images"])
@@ -70,6 +70,7 @@ def _target(
     }
     if form.fit:
         source = _source_style(pipe, form.source_style)
+        _installed_font(pipe, source)  # a missing font is the operator's to fix, not the file's
         fix = "name each reference glyph file after its character, e.g. 永.png or u6c38.png"
         with blame("reference", fix):
             target["reference_sources"] = pipe.glyph_sources(names, None, source)
@@ -98,13 +99,18 @@ def _source_style(pipe: TranslationPipeline, requested: str | None) -> str:
     return source
 
 
+def _installed_font(pipe: TranslationPipeline, source: str) -> GlyphFont:
+    """The built-in font of `source`; a 400 on `source_style` when it is not installed."""
+    with blame("source_style", "ask the server's operator to install the font package named"):
+        return pipe.glyph_font(None, source)
+
+
 def _render_text(
     pipe: TranslationPipeline, form: TransferForm, **options: Any
 ) -> TranslationOutput:
     text = str(form.text)
     source = _source_style(pipe, form.source_style)
-    with blame("source_style", "ask the server's operator to install the font package named"):
-        font = pipe.glyph_font(None, source)
+    font = _installed_font(pipe, source)
     missing = font.missing(text)
     if missing:
         raise ApiError(
