@@ -89,8 +89,6 @@ def _target(args: argparse.Namespace) -> dict:
 
 
 def run_transfer(args: argparse.Namespace) -> int:
-    if args.fit and not args.reference:
-        raise ConfigError("--fit needs --reference glyph files named after their characters")
     pipe = TranslationPipeline.from_pretrained(args.model, device=args.device)
     options = _target(args)
     target = args.to or ("prompt" if args.prompt else "reference")

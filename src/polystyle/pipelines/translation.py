@@ -235,14 +235,18 @@ class TranslationPipeline:
 
     def glyph_sources(
         self,
-        references: Sequence[Reference],
+        references: Reference | Sequence[Reference] | None,
         font: str | Path | None = None,
         source_style: str | None = None,
     ) -> list[torch.Tensor]:
         """Each reference glyph's character (from its file name) drawn in the source font:
         the `reference_sources` of glyph models."""
+        if not references:
+            raise ConfigError("--fit needs --reference glyph files named after their characters")
+        if _is_single(references):
+            references = [references]  # type: ignore[list-item]
         glyphs = self.glyph_font(font, source_style)
-        return [glyphs.render_line(character_of(r), self.size)[0] for r in references]
+        return [glyphs.render_line(character_of(r), self.size)[0] for r in references]  # type: ignore[union-attr]
 
     def match_prompt(self, prompt: str, temperature: float = 0.1) -> PromptMatch:
         return match_prompt(prompt, style_descriptions(self.meta), temperature)
@@ -340,12 +344,6 @@ class TranslationPipeline:
         tiles = glyphs.render_line(text, self.size)
         if fit:
             references = kwargs.get("reference")
-            if not references:
-                raise ConfigError(
-                    "--fit needs --reference glyph files named after their characters"
-                )
-            if _is_single(references):
-                references = [references]
             kwargs["reference_sources"] = self.glyph_sources(references, font, source_style)  # type: ignore[arg-type]
         out = self(list(tiles), to, **kwargs)  # type: ignore[arg-type]
         per_seed = len(out.seeds)
